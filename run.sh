@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# pcirig: set up what is missing, build, then run one job.
+#   ./run.sh stress [--config F] [--duration D] [--seed S] [--kernel K]   the main job (QEMU rig)
+#   ./run.sh nightly [...]          the nightly stress campaign
+#   ./run.sh fuzz [--variant V] [--time T] [--jobs J]   libFuzzer corpus run on the model
+#   ./run.sh repro FILE|RUNDIR [--minimize]             replay a saved model input or rig run
+#   ./run.sh bench fuzz|rig|control --json FILE [...]   benchmarks that print figures
+#   ./run.sh images [--kernel debian|fixed|regression]   build guest kernels and initramfs
+#   ./run.sh test                    the test suite (ctest)
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$here"
+export PCIRIG_ROOT="$here"
+export PCIRIG_CACHE="${PCIRIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pcirig}"
+
+# Debian packages the build and the rig need; installed only when missing.
+packages=(build-essential cmake ninja-build pkg-config git
+  clang-14 libclang-rt-14-dev llvm-14
+  libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
+  libgtest-dev googletest
+  qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd kmod file)
+
+log() { printf '[run.sh] %s\n' "$*" >&2; }
+
+setup_packages() {
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    log "not root: install these packages first: ${missing[*]}"; exit 2
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build() {  # build PRESET [targets...]
+  local preset=$1; shift
+  if [ ! -f "build/$preset/build.ninja" ]; then
+    cmake --preset "$preset" >/dev/null
+  fi
+  cmake --build --preset "$preset" -j "$(nproc)" ${1:+--target "$@"}
+}
+
+model=build/default/fuzz/pcirig-model
+rig=build/default/rig/pcirig
+
+cmd=${1:-help}; [ $# -gt 0 ] && shift
+case "$cmd" in
+  stress|nightly)
+    setup_packages; build default
+    guest-images/build.sh --if-needed
+    exec "$rig" "$cmd" "$@" ;;
+  images)
+    setup_packages; build default
+    exec guest-images/build.sh "$@" ;;
+  fuzz)
+    setup_packages; build default; build fuzz
+    exec fuzz/scripts/fuzz.sh "$@" ;;
+  repro)
+    setup_packages; build default
+    target=${1:?usage: ./run.sh repro FILE|RUNDIR [--minimize]}
+    if [ -d "$target" ]; then exec "$rig" repro "$@"; else exec "$model" repro "$@"; fi ;;
+  bench)
+    what=${1:?usage: ./run.sh bench fuzz|rig|control --json FILE}; shift
+    setup_packages
+    case "$what" in
+      fuzz) build release; build fuzz; exec fuzz/scripts/bench.sh "$@" ;;
+      rig|control) build default; guest-images/build.sh --if-needed; exec "$rig" bench "$what" "$@" ;;
+      *) log "unknown benchmark: $what (fuzz, rig, control)"; exit 2 ;;
+    esac ;;
+  test)
+    setup_packages; build default
+    guest-images/build.sh --if-needed
+    exec ctest --preset default "$@" ;;
+  help|-h|--help)
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *)
+    log "unknown command: $cmd"; sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+esac

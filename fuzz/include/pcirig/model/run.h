@@ -1,0 +1,56 @@
+// Running one scenario under one schedule, and the schedule sources.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "pcirig/model/engine.h"
+#include "pcirig/model/report.h"
+#include "pcirig/model/scenario.h"
+#include "pcirig/model/variant.h"
+
+namespace pcirig::model {
+
+// Picks which enabled task runs next. Only asked when there is a choice.
+struct Chooser {
+  virtual ~Chooser() = default;
+  // cand: enabled task ids (ascending), cur: the task that ran last (-1 at
+  // start), step: scheduling points executed so far. Returns an index into cand.
+  virtual int choose(std::span<const int> cand, int cur, std::uint64_t step) = 0;
+};
+
+struct RunConfig {
+  const Variant* variant = nullptr;
+  OracleConfig oracles;
+  bool lockless_config = false;
+  std::uint64_t max_steps = 3000;
+  bool keep_trace = true;
+  StepHook step_hook = nullptr;
+};
+
+struct RunResult {
+  bool has_report = false;
+  Report report;
+  std::uint64_t steps = 0;
+  bool step_bound_hit = false;
+  std::vector<TraceEntry> trace;
+  std::vector<std::uint8_t> choices;  // index chosen at each decision
+  Scenario scenario;
+};
+
+RunResult run_scenario(const Scenario& sc, Chooser& chooser, const RunConfig& cfg);
+
+// The fuzz-input view: scenario bytes, then one byte per decision
+// (cand[b % n]); when the bytes run out the running task keeps running,
+// else the lowest enabled id.
+RunResult run_bytes(std::span<const std::uint8_t> in, const RunConfig& cfg);
+std::vector<std::uint8_t> to_bytes(const RunResult& r);  // scenario + choices: replays r
+
+// The per-task timeline in kernel function names, ending in the report.
+std::string format_timeline(const RunResult& r);
+std::string format_report(const RunResult& r);
+
+}  // namespace pcirig::model

@@ -1,0 +1,95 @@
+// 2a7e32d0547f (2020, the fix), v5.9+, 5.4.59, 4.19.140, 4.14.194, 4.9.233:
+// pci_wait_cfg() drops pci_lock and uses wait_event(), so every list change
+// happens under the queue's own lock; the waker is unchanged (wakes after
+// dropping pci_lock). No bug known in this mechanism.
+#include "pcirig/model/kernel.h"
+
+namespace pcirig::variants::v5_9 {
+using namespace pcirig::model;
+
+static Co<void> pci_wait_cfg(pci_dev* dev)
+{
+	do {
+		co_await raw_spin_unlock_irq(&pci_lock);
+		co_await wait_event(pci_cfg_wait, !co_await READ_DATA_RACE(dev->block_cfg_access));
+		co_await raw_spin_lock_irq(&pci_lock);
+	} while (co_await READ(dev->block_cfg_access));
+}
+
+static Co<int> pci_user_read_config_dword(pci_dev* dev, int pos, u32* val)
+{
+	int ret = 0;
+	u32 data = -1;
+
+	co_await raw_spin_lock_irq(&pci_lock);
+	if (co_await READ(dev->block_cfg_access))
+		co_await pci_wait_cfg(dev);
+	ret = co_await pci_ops_read(dev, pos, &data);
+	co_await raw_spin_unlock_irq(&pci_lock);
+	*val = data;
+	co_return ret;
+}
+
+static Co<int> pci_user_write_config_dword(pci_dev* dev, int pos, u32 val)
+{
+	int ret = 0;
+
+	co_await raw_spin_lock_irq(&pci_lock);
+	if (co_await READ(dev->block_cfg_access))
+		co_await pci_wait_cfg(dev);
+	ret = co_await pci_ops_write(dev, pos, val);
+	co_await raw_spin_unlock_irq(&pci_lock);
+	co_return ret;
+}
+
+static Co<void> pci_cfg_access_lock(pci_dev* dev)
+{
+	might_sleep();
+
+	co_await raw_spin_lock_irq(&pci_lock);
+	if (co_await READ(dev->block_cfg_access))
+		co_await pci_wait_cfg(dev);
+	co_await WRITE(dev->block_cfg_access, 1);
+	co_await raw_spin_unlock_irq(&pci_lock);
+}
+
+static Co<bool> pci_cfg_access_trylock(pci_dev* dev)
+{
+	unsigned long flags;
+	bool locked = true;
+
+	co_await raw_spin_lock_irqsave(&pci_lock, flags);
+	if (co_await READ(dev->block_cfg_access))
+		locked = false;
+	else
+		co_await WRITE(dev->block_cfg_access, 1);
+	co_await raw_spin_unlock_irqrestore(&pci_lock, flags);
+	co_return locked;
+}
+
+static Co<void> pci_cfg_access_unlock(pci_dev* dev)
+{
+	unsigned long flags;
+
+	co_await raw_spin_lock_irqsave(&pci_lock, flags);
+
+	/*
+	 * This indicates a problem in the caller, but we don't need
+	 * to kill them, unlike a double-block above.
+	 */
+	WARN_ON(!co_await READ(dev->block_cfg_access));
+
+	co_await WRITE(dev->block_cfg_access, 0);
+	co_await raw_spin_unlock_irqrestore(&pci_lock, flags);
+
+	co_await wake_up_all(&pci_cfg_wait);
+}
+
+PCIRIG_REGISTER_VARIANT(v5_9, Variant{
+	"v5.9", "2a7e32d0547f", "v5.9+, 5.4.59, 4.19.140, 4.14.194, 4.9.233",
+	"none",
+	"the fix: pci_wait_cfg drops pci_lock and uses wait_event(pci_cfg_wait, ...)",
+	{pci_user_read_config_dword, pci_user_write_config_dword, pci_cfg_access_lock,
+	 pci_cfg_access_trylock, pci_cfg_access_unlock, pci_bus_read_config_dword}});
+
+}  // namespace pcirig::variants::v5_9

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Builds a guest image: a kernel plus an initramfs (busybox-static, modules,
+# pcirig-agent, /init), cached under $PCIRIG_CACHE/images/NAME with an
+# image.json describing it (docs/CONTRACTS.md, docs/guest-images.md).
+#
+#   guest-images/build.sh [--kernel debian|fixed|regression] [--if-needed]
+#                         [--out DIR] [--agent PATH]
+#
+# debian: Debian 12's packaged kernel (apt-get download, never installed).
+# fixed, regression: kernels built from linux-source-6.1 by
+#   guest-images/control/build-kernel.sh (drivers built in: no modules).
+# --if-needed: return at once when the inputs' hash matches image.json's.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+export PCIRIG_CACHE="${PCIRIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pcirig}"
+source "$here/lib/common.sh"
+source "$here/lib/extract-vmlinux.sh"
+source "$here/lib/debian-kernel.sh"
+source "$here/lib/initramfs.sh"
+
+kernel=debian if_needed=0 out= agent=${PCIRIG_AGENT:-}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --kernel) kernel=${2:?--kernel needs debian, fixed or regression}; shift 2 ;;
+    --kernel=*) kernel=${1#*=}; shift ;;
+    --if-needed) if_needed=1; shift ;;
+    --out) out=${2:?--out needs a directory}; shift 2 ;;
+    --agent) agent=${2:?--agent needs a path}; shift 2 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument '$1' (see --help)" ;;
+  esac
+done
+case "$kernel" in
+  debian|fixed|regression) ;;
+  *) die "unknown kernel '$kernel': debian, fixed or regression" ;;
+esac
+out=${out:-$PCIRIG_CACHE/images/$kernel}
+start=$(date +%s.%N)
+
+# The agent binary: --agent, else the main build's, else build it (the main
+# build if configured, else the agent alone so an image never waits on other parts).
+resolve_agent() {
+  [ -n "$agent" ] && { [ -x "$agent" ] || die "agent $agent is not an executable"; return; }
+  agent="$root/build/default/rig/agent/pcirig-agent"
+  [ -x "$agent" ] && return
+  if [ -f "$root/build/default/build.ninja" ] &&
+     cmake --build "$root/build/default" --target pcirig-agent >&2; then
+    [ -x "$agent" ] && return
+  fi
+  log "building pcirig-agent alone (build/agent-standalone)"
+  cmake -S "$here/agent-standalone" -B "$root/build/agent-standalone" -G Ninja \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || die "configuring the agent build failed"
+  cmake --build "$root/build/agent-standalone" >&2 || die "building pcirig-agent failed"
+  agent="$root/build/agent-standalone/rig/agent/pcirig-agent"
+}
+resolve_agent
+
+busybox_version=$(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null || busybox | head -1)
+builder_hash=$(cat "$here/build.sh" "$here"/lib/*.sh | sha256_stdin)
+
+# Kernel inputs first: the cache key must be known before any heavy work.
+case "$kernel" in
+  debian)
+    resolve_debian_kernel
+    kernel_identity="$DEB_PKG $DEB_VER"
+    module_list=$(sed 's/#.*//; s/[[:space:]]//g; /^$/d' "$here/modules.list")
+    ;;
+  fixed|regression)
+    builder="$here/control/build-kernel.sh"
+    [ -x "$builder" ] || die "$builder is missing: the $kernel kernel is built by guest-images/control"
+    kout="$PCIRIG_CACHE/kernels/$kernel"
+    mkdir -p "$kout"
+    log "kernel $kernel: $builder $kernel $kout"
+    "$builder" "$kernel" "$kout" >&2 || die "building the $kernel kernel failed (see above)"
+    [ -f "$kout/kernel.json" ] && [ -f "$kout/config" ] || die "$builder left no kernel.json/config in $kout"
+    kernel_identity="$kernel $(tr -d '\n' <"$kout/kernel.json")"
+    module_list=""  # drivers built in
+    ;;
+esac
+
+cache_key=$( {
+  echo "kernel=$kernel_identity"
+  echo "modules=$module_list"
+  echo "busybox=$busybox_version"
+  echo "agent=$(sha256sum <"$agent" | cut -d' ' -f1)"
+  echo "init=$(sha256sum <"$here/init" | cut -d' ' -f1)"
+  echo "builder=$builder_hash"
+} | sha256_stdin)
+
+if [ "$if_needed" = 1 ] && [ -f "$out/image.json" ] &&
+   grep -q "\"cache_key\":\"$cache_key\"" "$out/image.json" &&
+   [ -s "$out/vmlinux" ] && [ -s "$out/initramfs.cpio.gz" ]; then
+  log "image $kernel is up to date ($out/image.json)"
+  exit 0
+fi
+
+require_space "$PCIRIG_CACHE" 300
+case "$kernel" in
+  debian)
+    prepare_debian_kernel
+    ;;
+  fixed|regression)
+    KERNEL_RELEASE=$(sed -n 's/.*"release" *: *"\([^"]*\)".*/\1/p' "$kout/kernel.json")
+    KERNEL_CONFIG="$kout/config"
+    if [ -s "$kout/vmlinux" ]; then KERNEL_IMAGE="$kout/vmlinux"; else KERNEL_IMAGE="$kout/bzImage"; fi
+    [ -s "$KERNEL_IMAGE" ] || die "no vmlinux or bzImage in $kout"
+    ;;
+esac
+
+stage=$(mktemp -d "${TMPDIR:-/tmp}/pcirig-initramfs.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+stage_base "$stage" "$agent" "$here/init"
+modules_json=""
+if [ -n "$module_list" ]; then
+  printf '%s\n' "$module_list" >"$stage/modules.want"
+  resolve_modules "$MODULES_ROOT" "$KERNEL_RELEASE" "$stage/modules.want" | stage_modules "$stage"
+  rm "$stage/modules.want"
+  modules_json=$(sed 's/\.ko$//' "$stage/lib/modules/pcirig/load-order" | while read -r m; do json_string "$m"; echo; done | paste -sd, -)
+fi
+mkdir -p "$out"
+pack_cpio "$stage" "$out/initramfs.cpio.gz"
+if ! [ "$out/vmlinux" -ef "$KERNEL_IMAGE" ]; then
+  # A hard link when the cache is one filesystem: the kernel is 60+ MB.
+  rm -f "$out/vmlinux.tmp"
+  ln "$KERNEL_IMAGE" "$out/vmlinux.tmp" 2>/dev/null || cp "$KERNEL_IMAGE" "$out/vmlinux.tmp"
+  mv "$out/vmlinux.tmp" "$out/vmlinux"
+fi
+cp "$KERNEL_CONFIG" "$out/config"
+
+flags=(DEBUG_LIST BUG_ON_DATA_CORRUPTION HOTPLUG_PCI_PCIE HOTPLUG_PCI_ACPI VFIO_PCI VFIO_NOIOMMU
+  INTEL_IOMMU PROVE_LOCKING KASAN PCI_LOCKLESS_CONFIG DETECT_HUNG_TASK SOFTLOCKUP_DETECTOR PVH)
+config_json=$(for f in "${flags[@]}"; do printf '"%s":%s\n' "$f" "$(config_flag_json "$KERNEL_CONFIG" "$f")"; done | paste -sd, -)
+elapsed=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
+case "$kernel" in
+  debian) package_json=$(json_string "$DEB_PKG $DEB_VER") ;;
+  *) package_json=null ;;
+esac
+{
+  printf '{"name":%s,"kernel":%s,"initramfs":%s,\n' "$(json_string "$kernel")" \
+    "$(json_string "$out/vmlinux")" "$(json_string "$out/initramfs.cpio.gz")"
+  printf ' "kernel_release":%s,"kernel_package":%s,\n' "$(json_string "$KERNEL_RELEASE")" "$package_json"
+  printf ' "cache_key":%s,\n' "$(json_string "$cache_key")"
+  printf ' "config":{%s},\n' "$config_json"
+  printf ' "modules":[%s],\n' "$modules_json"
+  printf ' "busybox":%s,"agent_sha256":%s,\n' "$(json_string "$busybox_version")" \
+    "$(json_string "$(sha256sum <"$agent" | cut -d' ' -f1)")"
+  printf ' "initramfs_bytes":%s,"built_seconds":%s}\n' "$(stat -c %s "$out/initramfs.cpio.gz")" "$elapsed"
+} >"$out/image.json.tmp"
+mv "$out/image.json.tmp" "$out/image.json"
+log "image $kernel built in ${elapsed}s: $out/image.json"

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Pass/fail acceptance of the control kernels, without the rig:
+#   regression must oops in every one of RUNS runs (each within 10 minutes),
+#   fixed must run FIXED_SECONDS under the same load without any report.
+#   check.sh [--runs N] [--fixed-seconds S] [--kernels DIR]
+# Builds the kernels first if needed (cached). Exit 0 = pass.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cache=${PCIRIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pcirig}
+runs=5; fixed_seconds=300; kernels=$cache/kernels
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) runs=$2; shift 2 ;;
+    --fixed-seconds) fixed_seconds=$2; shift 2 ;;
+    --kernels) kernels=$2; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+for k in fixed regression; do
+  "$here/../build-kernel.sh" "$k" "$kernels/$k"
+done
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+fail=0
+"$here/run-smoke.sh" "$kernels/regression" --runs "$runs" --timeout 600 --out "$cache/smoke/check-$stamp/regression"
+crashed=$(awk -F'\t' 'NR > 1 && $2 == "crash"' "$cache/smoke/check-$stamp/regression/results.tsv" | wc -l)
+if [ "$crashed" -ne "$runs" ]; then
+  echo "FAIL: regression crashed in $crashed of $runs runs" >&2; fail=1
+fi
+# The fixed run must outlive the timeout: a report or an early exit fails it.
+"$here/run-smoke.sh" "$kernels/fixed" --runs 1 --timeout "$fixed_seconds" --out "$cache/smoke/check-$stamp/fixed"
+outcome=$(awk -F'\t' 'NR == 2 { print $2 }' "$cache/smoke/check-$stamp/fixed/results.tsv")
+if [ "$outcome" != clean ]; then
+  echo "FAIL: fixed run ended '$outcome' (see $cache/smoke/check-$stamp/fixed)" >&2; fail=1
+fi
+[ "$fail" = 0 ] && echo "PASS: regression crashed $crashed/$runs, fixed clean for ${fixed_seconds} s"
+exit "$fail"

@@ -1,0 +1,82 @@
+// Config-space reader: pread(2) of each present function's sysfs `config`, in
+// sizes 1, 2, 4 and the whole space, round-robin over devices. Each read goes
+// through pci_user_read_config_*() and so through pci_cfg_access / pci_lock,
+// the locking under test. File descriptors stay open across hot-unplug on
+// purpose: reading a removed device must fail cleanly (ENODEV), not crash.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <map>
+
+#include "worker_context.hpp"
+
+namespace pcirig::agent {
+
+namespace {
+
+struct OpenConfig {
+  int fd = -1;
+  std::size_t size = 0;  // 256 (conventional) or 4096 (extended)
+};
+
+}  // namespace
+
+void run_config_reader(WorkerContext& ctx, Prng rng, std::stop_token st) {
+  static constexpr std::size_t kSizes[] = {1, 2, 4, 0};  // 0 = whole space
+  std::map<std::string, OpenConfig> open;
+  std::vector<unsigned char> buf(4096);
+  std::uint64_t turn = 0;
+  auto drop = [&](const std::string& bdf) {
+    auto it = open.find(bdf);
+    if (it != open.end()) {
+      ::close(it->second.fd);
+      open.erase(it);
+    }
+  };
+  while (!st.stop_requested()) {
+    auto snap = ctx.board.snapshot();
+    if (snap->empty()) {
+      pause_for(st, 50);
+      continue;
+    }
+    // Close descriptors of functions that left the listing, so a long run
+    // does not accumulate them; one read on a stale fd has already happened.
+    for (auto it = open.begin(); it != open.end();) {
+      bool present = false;
+      for (const auto& d : *snap) present = present || d.bdf == it->first;
+      if (present) { ++it; continue; }
+      ::close(it->second.fd);
+      it = open.erase(it);
+    }
+    for (std::size_t i = 0; i < snap->size() && !st.stop_requested(); ++i, ++turn) {
+      const PciDevice& d = (*snap)[(turn + i) % snap->size()];
+      auto it = open.find(d.bdf);
+      if (it == open.end()) {
+        int fd = ::open((ctx.root.pci_device(d.bdf) / "config").c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+          count_failure(ctx.counters, errno, ctx.counters.read_errors);
+          continue;
+        }
+        struct stat sb {};
+        std::size_t size = (::fstat(fd, &sb) == 0 && sb.st_size > 0) ? static_cast<std::size_t>(sb.st_size) : 256;
+        it = open.emplace(d.bdf, OpenConfig{fd, std::min<std::size_t>(size, buf.size())}).first;
+      }
+      const std::size_t width = kSizes[(turn / snap->size()) % 4];
+      std::size_t len = width ? width : it->second.size;
+      off_t off = width ? static_cast<off_t>(rng.below(it->second.size / width) * width) : 0;
+      ssize_t n = ::pread(it->second.fd, buf.data(), len, off);
+      if (n >= 0) {
+        ctx.counters.config_reads.fetch_add(1, std::memory_order_relaxed);
+        ctx.counters.config_bytes.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
+      } else {
+        int err = errno;
+        count_failure(ctx.counters, err, ctx.counters.read_errors);
+        drop(d.bdf);  // reopen next time: the function may be a new one at the same address
+      }
+    }
+  }
+  for (auto& [bdf, oc] : open) ::close(oc.fd);
+}
+
+}  // namespace pcirig::agent

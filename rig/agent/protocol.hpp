@@ -1,0 +1,60 @@
+// The agent's side of the JSON-lines protocol (docs/CONTRACTS.md, "Guest agent
+// channel"): parsing host commands and building guest messages. Pure: no I/O.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "pci_devices.hpp"
+
+namespace pcirig::agent {
+
+using Json = nlohmann::ordered_json;
+
+struct WorkloadSpec {
+  std::uint64_t seed = 0;
+  int readers = 0;
+  int resetters = 0;
+  int rescanners = 0;
+  int binders = 0;
+  int vfio = 0;
+  int reset_interval_ms = 0;
+  // "vendor:device" (hex, no 0x) the mutating workers may touch; nullopt = any eligible device.
+  std::optional<std::vector<std::string>> match;
+
+  int total_threads() const { return readers + resetters + rescanners + binders + vfio; }
+};
+
+struct WorkloadCmd { WorkloadSpec spec; };
+struct StopCmd {};
+struct DevicesCmd {};
+struct SlotPowerCmd { std::string slot; bool on = false; };
+struct ExecCmd { std::vector<std::string> argv; };
+
+struct Command {
+  Json id;  // echoed verbatim in the reply (number or string); null if absent
+  std::variant<WorkloadCmd, StopCmd, DevicesCmd, SlotPowerCmd, ExecCmd> body;
+};
+
+struct ParseError {
+  Json id;  // the id, if the line had one, so the error reply can echo it
+  std::string message;
+};
+
+// One line from the host. Unknown types, missing or mistyped fields, negative
+// thread counts and malformed JSON are errors with a message saying which.
+std::variant<Command, ParseError> parse_command(const std::string& line);
+
+// Messages to the host. Each is one JSON object; serialise() makes it a line.
+Json ready_message(const std::string& kernel, int cpus, const std::vector<PciDevice>& devices);
+Json pci_event_message(const PciEvent& ev);
+Json reply_ok(const Json& id);
+Json reply_error(const Json& id, const std::string& error);
+Json log_message(const std::string& msg);
+std::string serialise(const Json& message);  // compact JSON plus '\n'
+
+}  // namespace pcirig::agent

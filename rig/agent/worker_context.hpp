@@ -1,0 +1,64 @@
+// What every workload thread shares: where sysfs is, the device board, the
+// counters, the workload spec and the rules for which devices it may touch.
+#pragma once
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <stop_token>
+
+#include "counters.hpp"
+#include "device_board.hpp"
+#include "eligibility.hpp"
+#include "prng.hpp"
+#include "protocol.hpp"
+#include "sysfs_root.hpp"
+
+namespace pcirig::agent {
+
+struct WorkerContext {
+  SysfsRoot root;
+  DeviceBoard& board;
+  Counters& counters;
+  WorkloadSpec spec;
+  EligibilityRules rules;
+};
+
+// Sleep up to `ms`, waking early when the workload is stopped. Returns false
+// if stopped.
+inline bool pause_for(std::stop_token st, int ms) {
+  if (ms <= 0) return !st.stop_requested();
+  std::mutex mu;
+  std::condition_variable_any cv;
+  std::unique_lock lock(mu);
+  cv.wait_for(lock, st, std::chrono::milliseconds(ms), [] { return false; });
+  return !st.stop_requested();
+}
+
+// Count the outcome of one sysfs operation: success is the caller's counter,
+// a vanished device is `enodev`, anything else goes to `errors`.
+inline void count_failure(Counters& c, int err, std::atomic<std::uint64_t>& errors) {
+  if (err == 0) return;
+  if (err == ENODEV || err == ENOENT || err == ENXIO) c.enodev.fetch_add(1, std::memory_order_relaxed);
+  else errors.fetch_add(1, std::memory_order_relaxed);
+}
+
+// A random device the mutating workers may touch and that satisfies `pred`;
+// nullopt when there is none right now.
+template <class Pred>
+std::optional<PciDevice> pick_device(const WorkerContext& ctx, Prng& rng, Pred pred) {
+  auto snap = ctx.board.snapshot();
+  std::vector<const PciDevice*> candidates;
+  for (const auto& d : *snap)
+    if (may_mutate(d, ctx.rules) && pred(d)) candidates.push_back(&d);
+  if (candidates.empty()) return std::nullopt;
+  return *candidates[rng.below(candidates.size())];
+}
+
+// The worker loops; each runs until `st` is stopped.
+void run_config_reader(WorkerContext& ctx, Prng rng, std::stop_token st);
+void run_resetter(WorkerContext& ctx, Prng rng, std::stop_token st);
+void run_remove_rescan(WorkerContext& ctx, Prng rng, std::stop_token st);
+void run_rebinder(WorkerContext& ctx, Prng rng, std::stop_token st);
+void run_vfio_cycler(WorkerContext& ctx, Prng rng, std::stop_token st);
+
+}  // namespace pcirig::agent

@@ -1,0 +1,352 @@
+#include "cli/commands.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "config/topology.hpp"
+#include "hotplug/injector.hpp"
+#include "images/kernel_image.hpp"
+#include "qemu/accel_probe.hpp"
+#include "session/session.hpp"
+#include "util/duration.hpp"
+#include "util/line_log.hpp"
+
+namespace fs = std::filesystem;
+namespace pcirig {
+namespace {
+
+double median(std::vector<double> v) {
+  if (v.empty()) return -1;
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// --config NAME (a shipped config) or a path.
+std::string resolve_config(const std::string& c) {
+  if (c.find('/') == std::string::npos && !fs::exists(c)) {
+    fs::path p = repo_root() / "rig" / "configs" / (c.ends_with(".yaml") ? c : c + ".yaml");
+    if (fs::exists(p)) return p.string();
+  }
+  return c;
+}
+
+Topology load_config(const std::string& config) {
+  return config.empty() ? load_default_topology() : load_topology_file(resolve_config(config));
+}
+
+fs::path default_runs_dir() { return repo_root() / "runs"; }
+
+void print_summary(const SessionOutcome& o) {
+  const auto& r = o.result;
+  fmt::print("pcirig: {} -> {} (exit {})\n", o.run_dir.string(), r.value("result", "?"), o.exit_code);
+  fmt::print("  seed {}  accel {}  kernel {} {}  ready {:.2f} s  ran {:.1f} s\n", r.value("seed", uint64_t(0)),
+             r.value("accel", ""), r["kernel"].value("name", ""), r["kernel"].value("release", ""),
+             r.value("ready_seconds", -1.0), r.value("run_seconds", 0.0));
+  if (r.contains("hotplug")) {
+    const auto& h = r["hotplug"];
+    fmt::print("  hot-plug: {} plugged, {} unplugged, {} unplug timeouts, {} plug failures; median plug {:.0f} ms, unplug {:.0f} ms\n",
+               h.value("plugged", 0), h.value("unplugged", 0), h.value("unplug_timeouts", 0), h.value("plug_failures", 0),
+               median(o.hotplug.plug_ms), median(o.hotplug.unplug_ms));
+  }
+  if (r.contains("agent")) {
+    const auto& a = r["agent"];
+    fmt::print("  guest: {} config reads ({:.0f}/s median), {} resets ({:.1f}/s), {} vfio cycles, {} ENODEV\n",
+               a.value("config_reads", 0), median(o.reads_per_s), a.value("resets", 0), median(o.resets_per_s),
+               a.value("vfio_cycles", 0), a.value("enodev", 0));
+  }
+  if (r.contains("crash"))
+    fmt::print("  CRASH: {}{}\n", r["crash"].value("title", ""), r["crash"].value("corrupted", false) ? " (corrupted)" : "");
+  if (r.contains("infra")) {
+    fmt::print("  INFRA: {} {}\n", r["infra"].value("kind", ""), r["infra"]["detail"].dump());
+    std::string tail = r["infra"].value("stderr_tail", "");
+    if (!tail.empty()) fmt::print("  qemu stderr: {}\n", tail.substr(tail.size() > 400 ? tail.size() - 400 : 0));
+  }
+}
+
+struct Common {
+  std::string config, duration, kernel = "debian", accel, runs_dir;
+  std::optional<uint64_t> seed;
+};
+
+void add_common(CLI::App* c, Common& o) {
+  c->add_option("--config", o.config, "topology YAML (a path, or a name under rig/configs/); default: the embedded default.yaml");
+  c->add_option("--duration", o.duration, "run length, e.g. 30s, 10m (overrides the YAML)");
+  c->add_option("--seed", o.seed, "seed for every random choice (default: the YAML's, else random and recorded)");
+  c->add_option("--kernel", o.kernel, "kernel image name in $PCIRIG_CACHE/images/ or a path to image.json")->capture_default_str();
+  c->add_option("--accel", o.accel, "auto | kvm | tcg (overrides the YAML)")->check(CLI::IsMember({"auto", "kvm", "tcg"}));
+  c->add_option("--runs-dir", o.runs_dir, "where run directories go (default: <repo>/runs)");
+}
+
+SessionOptions make_options(const Common& c) {
+  SessionOptions o;
+  o.topo = load_config(c.config);
+  if (!c.duration.empty()) {
+    auto d = parse_duration_seconds(c.duration);
+    if (!d || *d <= 0) throw std::runtime_error(fmt::format("--duration '{}': not a duration like 30s, 10m", c.duration));
+    o.topo.duration_s = *d;
+  }
+  if (c.seed) o.topo.seed = *c.seed;
+  o.accel = c.accel;
+  o.runs_dir = c.runs_dir.empty() ? default_runs_dir() : fs::path(c.runs_dir);
+  o.image = find_kernel_image(c.kernel, true);
+  o.status_line = isatty(STDERR_FILENO);
+  return o;
+}
+
+int cmd_stress(const Common& c) {
+  SessionOptions o = make_options(c);
+  auto out = run_session(o);
+  print_summary(out);
+  return out.exit_code;
+}
+
+int cmd_nightly(const Common& c, std::vector<std::string> configs, int seeds) {
+  if (configs.empty()) configs = {"default", "switch-tree", "vfio"};
+  nlohmann::json summary = nlohmann::json::array();
+  int worst = 0;
+  uint64_t base = c.seed.value_or(uint64_t(time(nullptr)));
+  fs::path runs = c.runs_dir.empty() ? default_runs_dir() : fs::path(c.runs_dir);
+  for (auto& cfg : configs) {
+    for (int i = 0; i < seeds; i++) {
+      Common one = c;
+      one.config = cfg;
+      one.seed = base + uint64_t(i);
+      SessionOptions o = make_options(one);
+      if (c.duration.empty()) o.topo.duration_s = std::min(o.topo.duration_s, 600.0);
+      o.tag = "nightly";
+      auto out = run_session(o);
+      print_summary(out);
+      summary.push_back({{"config", cfg}, {"seed", *one.seed}, {"run_dir", out.run_dir.string()},
+                         {"result", out.result["result"]},
+                         {"title", out.result.contains("crash") ? out.result["crash"]["title"] : nlohmann::json(nullptr)},
+                         {"exit_code", out.exit_code}});
+      worst = std::max(worst, out.exit_code);
+      if (out.result.value("end_cause", "") == "interrupted") goto done;
+    }
+  }
+done:
+  fmt::print("\nnightly summary:\n");
+  for (auto& s : summary)
+    fmt::print("  {:<14} seed {:<12} {:<13} {}\n", s["config"].get<std::string>(), s["seed"].get<uint64_t>(),
+               s["result"].get<std::string>(), s["title"].is_null() ? "" : s["title"].get<std::string>());
+  fs::create_directories(runs);
+  write_file(runs / fmt::format("nightly-{}.json", base), summary.dump(2) + "\n");
+  return worst;
+}
+
+int cmd_repro(const std::string& rundir, const std::string& accel, const std::string& runs_dir, bool follow_journal) {
+  fs::path d(rundir);
+  if (!fs::exists(d / "config.yaml")) throw std::runtime_error(fmt::format("{}: no config.yaml (not a run directory)", rundir));
+  SessionOptions o;
+  o.topo = load_topology_file((d / "config.yaml").string());
+  auto seed_text = read_file_text(d / "seed");
+  if (!seed_text.empty()) o.topo.seed = std::stoull(seed_text);
+  // The same kernel: the image.json saved in the run (its files must still exist),
+  // else the image of the same name in the cache.
+  try {
+    o.image = find_kernel_image((d / "image.json").string(), false);
+  } catch (const std::exception&) {
+    auto info = nlohmann::json::parse(read_file_text(d / "image.json"), nullptr, false);
+    std::string name = info.is_discarded() ? "debian" : info.value("name", "debian");
+    o.image = find_kernel_image(name, true);
+    auto want = info.is_discarded() ? "" : info.value("cache_key", "");
+    if (o.image.info.value("cache_key", "") != want)
+      spdlog::warn("kernel image '{}' has changed since the run (cache_key differs): not an exact replay", name);
+  }
+  o.accel = accel;
+  if (o.accel.empty() && fs::exists(d / "accel.json"))
+    o.accel = nlohmann::json::parse(read_file_text(d / "accel.json")).value("accel", "");
+  o.runs_dir = runs_dir.empty() ? d.parent_path() : fs::path(runs_dir);
+  o.tag = "repro";
+  if (follow_journal) o.replay = replay_ops_from_journal(read_file_text(d / "journal.jsonl"));
+  o.status_line = isatty(STDERR_FILENO);
+  auto out = run_session(o);
+  print_summary(out);
+  if (fs::exists(d / "result.json")) {
+    auto before = nlohmann::json::parse(read_file_text(d / "result.json"), nullptr, false);
+    if (!before.is_discarded()) {
+      std::string bt = before.contains("crash") ? before["crash"].value("title", "") : before.value("result", "");
+      std::string nt = out.result.contains("crash") ? out.result["crash"].value("title", "") : out.result.value("result", "");
+      fmt::print("  original: {}\n  replay:   {}\n  {}\n", bt, nt, bt == nt ? "REPRODUCED" : "different outcome");
+    }
+  }
+  return out.exit_code;
+}
+
+int cmd_bench_rig(const Common& c, const std::string& json_out) {
+  nlohmann::json j;
+  SessionOptions base = make_options(c);
+  base.status_line = false;
+  if (c.duration.empty()) base.topo.duration_s = 60;
+  base.topo.hotplug.enabled = true;
+  // KVM launch-to-user-space, when KVM works here at all.
+  std::string why;
+  double kvm = probe_boot("kvm", base.image.kernel, base.image.initramfs, 20, why);
+  j["ready_seconds_kvm"] = kvm > 0 ? nlohmann::json(kvm) : nlohmann::json(nullptr);
+  j["kvm_probe"] = why;
+  std::vector<double> cpu, rss;
+  for (std::string flavour : {"acpi", "native"}) {
+    SessionOptions o = base;
+    o.topo.hotplug.flavour = flavour;
+    o.tag = "bench-" + flavour;
+    auto out = run_session(o);
+    print_summary(out);
+    double minutes = out.storm_seconds / 60.0;
+    if (flavour == "acpi") {
+      j["accel"] = out.result.value("accel", "");
+      j["ready_seconds"] = out.ready_seconds;
+      j["plug_ms"] = median(out.hotplug.plug_ms);
+      j["unplug_ms_acpi"] = median(out.hotplug.unplug_ms);
+      j["cycles_per_minute"] = minutes > 0 ? out.hotplug.unplugged / minutes : 0;
+      j["config_reads_per_second"] = median(out.reads_per_s);
+      j["resets_per_second"] = median(out.resets_per_s);
+      j["acpi_run"] = out.run_dir.string();
+      j["acpi_result"] = out.result.value("result", "");
+    } else {
+      j["unplug_ms_native"] = median(out.hotplug.unplug_ms);
+      j["plug_ms_native"] = median(out.hotplug.plug_ms);
+      j["cycles_per_minute_native"] = minutes > 0 ? out.hotplug.unplugged / minutes : 0;
+      j["native_run"] = out.run_dir.string();
+      j["native_result"] = out.result.value("result", "");
+    }
+    cpu.push_back(out.cpu_percent);
+    rss.push_back(out.rss_mb);
+  }
+  j["orchestrator_cpu_percent"] = median(cpu);
+  j["orchestrator_rss_mb"] = *std::max_element(rss.begin(), rss.end());
+  j["duration_seconds_per_flavour"] = base.topo.duration_s;
+  std::string text = j.dump(2) + "\n";
+  fmt::print("{}", text);
+  if (!json_out.empty() && write_file(json_out, text) != 0) throw std::runtime_error("cannot write " + json_out);
+  return 0;
+}
+
+int cmd_bench_control(Common c, const std::string& json_out, int runs, double fixed_seconds, double crash_limit) {
+  if (c.config.empty()) c.config = "reset-heavy";
+  nlohmann::json j;
+  // regression: each run until it crashes or crash_limit passes.
+  std::vector<double> times;
+  std::vector<std::string> titles;
+  int crashed = 0;
+  for (int i = 0; i < runs; i++) {
+    Common one = c;
+    one.kernel = "regression";
+    if (c.seed) one.seed = *c.seed + uint64_t(i);
+    SessionOptions o = make_options(one);
+    o.topo.duration_s = crash_limit;
+    o.status_line = false;
+    o.tag = "control-regression";
+    auto out = run_session(o);
+    print_summary(out);
+    if (out.exit_code == 1) {
+      crashed++;
+      times.push_back(out.result.value("run_seconds", 0.0));
+      titles.push_back(out.result["crash"].value("title", ""));
+    }
+  }
+  j["regression"] = {{"runs", runs}, {"crashed", crashed}, {"median_seconds_to_crash", median(times)},
+                     {"max_seconds_to_crash", times.empty() ? -1 : *std::max_element(times.begin(), times.end())},
+                     {"titles", titles}};
+  // fixed: as many runs as fit in fixed_seconds.
+  double total = 0;
+  int fruns = 0, fcrashes = 0;
+  nlohmann::json ftitles = nlohmann::json::array();
+  while (total < fixed_seconds) {
+    Common one = c;
+    one.kernel = "fixed";
+    if (c.seed) one.seed = *c.seed + 1000 + uint64_t(fruns);
+    SessionOptions o = make_options(one);
+    o.topo.duration_s = std::min(600.0, fixed_seconds - total);
+    o.status_line = false;
+    o.tag = "control-fixed";
+    auto out = run_session(o);
+    print_summary(out);
+    fruns++;
+    total += std::max(1.0, out.result.value("run_seconds", 0.0));
+    if (out.exit_code == 1) fcrashes++, ftitles.push_back(out.result["crash"].value("title", ""));
+    if (out.exit_code == 2 && out.result.value("end_cause", "") == "interrupted") break;
+  }
+  j["fixed"] = {{"runs", fruns}, {"seconds", total}, {"crashes", fcrashes}, {"titles", ftitles}};
+  std::string text = j.dump(2) + "\n";
+  fmt::print("{}", text);
+  if (!json_out.empty() && write_file(json_out, text) != 0) throw std::runtime_error("cannot write " + json_out);
+  return 0;
+}
+
+}  // namespace
+
+int cli_main(int argc, char** argv) {
+  spdlog::set_level(spdlog::level::info);
+  if (const char* v = std::getenv("PCIRIG_DEBUG"); v && *v) spdlog::set_level(spdlog::level::debug);
+  CLI::App app{"pcirig: QEMU rig hunting races in PCI config-space locking under hot-plug"};
+  app.require_subcommand(1);
+
+  Common stress_o;
+  auto* stress = app.add_subcommand("stress", "boot, run the workload and the hot-plug storm, report");
+  add_common(stress, stress_o);
+
+  Common night_o;
+  std::vector<std::string> night_configs;
+  int night_seeds = 2;
+  auto* nightly = app.add_subcommand("nightly", "several configs and seeds back to back, with a summary");
+  add_common(nightly, night_o);
+  nightly->add_option("--configs", night_configs, "configs to run (default: default switch-tree vfio)");
+  nightly->add_option("--seeds", night_seeds, "seeds per config")->capture_default_str();
+
+  std::string repro_dir, repro_accel, repro_runs;
+  bool repro_seed_only = false;
+  auto* repro = app.add_subcommand("repro", "re-run a saved run: same config, seed, kernel, following its journal");
+  repro->add_option("RUNDIR", repro_dir, "run directory")->required();
+  repro->add_option("--accel", repro_accel, "override the accelerator");
+  repro->add_option("--runs-dir", repro_runs, "where the new run goes (default: beside RUNDIR)");
+  repro->add_flag("--seed-only", repro_seed_only, "let the seeded PRNG drive the storm instead of the journal");
+
+  auto* bench = app.add_subcommand("bench", "benchmarks that print figures");
+  bench->require_subcommand(1);
+  Common brig_o, bctl_o;
+  std::string brig_json, bctl_json;
+  int bctl_runs = 5;
+  std::string bctl_fixed = "30m", bctl_limit = "10m";
+  auto* brig = bench->add_subcommand("rig", "launch-to-ready, plug/unplug latency, cycles/min, guest rates, rig CPU");
+  add_common(brig, brig_o);
+  brig->add_option("--json", brig_json, "write the figures here");
+  auto* bctl = bench->add_subcommand("control", "time to crash on the regression kernel, clean time on fixed");
+  add_common(bctl, bctl_o);
+  bctl->add_option("--json", bctl_json, "write the figures here");
+  bctl->add_option("--runs", bctl_runs, "regression runs")->capture_default_str();
+  bctl->add_option("--fixed-time", bctl_fixed, "total time on the fixed kernel")->capture_default_str();
+  bctl->add_option("--crash-limit", bctl_limit, "give a regression run up after this long")->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  try {
+    if (*stress) return cmd_stress(stress_o);
+    if (*nightly) return cmd_nightly(night_o, night_configs, night_seeds);
+    if (*repro) return cmd_repro(repro_dir, repro_accel, repro_runs, !repro_seed_only);
+    if (*brig) return cmd_bench_rig(brig_o, brig_json);
+    if (*bctl) {
+      auto f = parse_duration_seconds(bctl_fixed), l = parse_duration_seconds(bctl_limit);
+      if (!f || !l) throw std::runtime_error("--fixed-time / --crash-limit: not a duration");
+      return cmd_bench_control(bctl_o, bctl_json, bctl_runs, *f, *l);
+    }
+  } catch (const ConfigError& e) {
+    fmt::print(stderr, "pcirig: config error: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "pcirig: {}\n", e.what());
+    return 2;
+  }
+  return 2;
+}
+}  // namespace pcirig

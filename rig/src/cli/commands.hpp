@@ -1,0 +1,6 @@
+// pcirig's command line: stress, nightly, repro, bench rig|control.
+#pragma once
+
+namespace pcirig {
+int cli_main(int argc, char** argv);
+}

@@ -1,0 +1,264 @@
+#include "hotplug/injector.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <sstream>
+
+#include "qemu/cmdline.hpp"
+#include "util/clock.hpp"
+
+namespace pcirig {
+
+const char* to_string(SlotState s) {
+  switch (s) {
+    case SlotState::empty: return "empty";
+    case SlotState::adding: return "adding";
+    case SlotState::present: return "present";
+    case SlotState::deleting: return "deleting";
+  }
+  return "?";
+}
+
+std::vector<ReplayOp> replay_ops_from_journal(const std::string& text) {
+  std::vector<ReplayOp> ops;
+  std::istringstream in(text);
+  std::string line;
+  double storm_t0 = -1;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) continue;
+    std::string ev = j.value("ev", "");
+    double t = j.value("t", 0.0);
+    if (ev == "storm_start") storm_t0 = t;
+    if (ev == "plug" || ev == "unplug") {
+      ReplayOp op;
+      op.t = storm_t0 >= 0 ? t - storm_t0 : t;
+      op.action = ev;
+      op.slot = j.value("slot", "");
+      op.kind = j.value("kind", "");
+      ops.push_back(op);
+    }
+  }
+  return ops;
+}
+
+// The PCI IDs the agent will report for a kind, for matching when it can't name the slot.
+static bool dev_matches_kind(const nlohmann::json& dev, DeviceKind k) {
+  std::string v = dev.value("vendor", ""), d = dev.value("device", "");
+  switch (k) {
+    case DeviceKind::virtio_net: return v == "0x1af4" && (d == "0x1041" || d == "0x1000");
+    case DeviceKind::virtio_blk: return v == "0x1af4" && (d == "0x1042" || d == "0x1001");
+    case DeviceKind::e1000e: return v == "0x8086" && d == "0x10d3";
+    case DeviceKind::nvme: return v == "0x1b36" && d == "0x0010";
+  }
+  return false;
+}
+
+Injector::Injector(asio::any_io_executor ex, const Topology& topo, QmpClient& qmp, AgentChannel& agent, RunDir& run,
+                   uint64_t seed, double time_scale)
+    : ex_(std::move(ex)), topo_(topo), qmp_(qmp), agent_(agent), run_(run),
+      rng_(seed ^ 0x9e3779b97f4a7c15ull),  // a stream of its own: the agent's workload uses the plain seed
+      scale_(time_scale) {
+  for (auto& s : topo.hotplug.slots) slots_.push_back(Slot{topo.find_port(s)});
+}
+
+size_t Injector::slot_index(const std::string& port) const {
+  for (size_t i = 0; i < slots_.size(); i++)
+    if (slots_[i].port->id == port) return i;
+  return slots_.size();
+}
+
+void Injector::set_state(size_t i, SlotState s) {
+  slots_[i].state = s;
+  slots_[i].since = mono_seconds();
+}
+
+void Injector::start() {
+  if (slots_.empty() || topo_.hotplug.kinds.empty() || running_) return;
+  if (!agent_.ready()) throw std::logic_error("hot-plug storm started before the agent was ready");
+  running_ = true;
+  storm_t0_ = mono_seconds();
+  nlohmann::json slots = nlohmann::json::array();
+  for (auto& s : slots_) slots.push_back(s.port->id);
+  run_.journal("storm_start", {{"flavour", topo_.hotplug.flavour}, {"slots", slots}, {"kinds", topo_.hotplug.kinds},
+                               {"replay", replaying_}});
+  asio::co_spawn(ex_, replaying_ ? replay_loop() : storm_loop(), asio::detached);
+}
+
+void Injector::stop() {
+  if (!running_) return;
+  running_ = false;
+  run_.journal("storm_stop", {{"plugged", c_.plugged}, {"unplugged", c_.unplugged}});
+}
+
+asio::awaitable<void> Injector::sleep_ms(double ms) {
+  asio::steady_timer t(ex_, std::chrono::microseconds(int64_t(ms * 1000)));
+  boost::system::error_code ec;
+  co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+asio::awaitable<void> Injector::storm_loop() {
+  const auto& hp = topo_.hotplug;
+  while (running_) {
+    // Both draws every tick, whatever the slot's state: the stream stays aligned.
+    size_t i = size_t(rng_() % slots_.size());
+    const std::string kind = hp.kinds[size_t(rng_() % hp.kinds.size())];
+    Slot& s = slots_[i];
+    double age_ms = (mono_seconds() - s.since) * 1000;
+    if (s.state == SlotState::empty) {
+      asio::co_spawn(ex_, plug(i, kind), asio::detached);
+    } else if (s.state == SlotState::present && age_ms >= hp.min_present_ms) {
+      asio::co_spawn(ex_, unplug(i), asio::detached);
+    }
+    co_await sleep_ms(hp.interval_ms);
+  }
+}
+
+asio::awaitable<void> Injector::replay_loop() {
+  while (running_ && replay_pos_ < replay_.size()) {
+    const ReplayOp& op = replay_[replay_pos_];
+    size_t i = slot_index(op.slot);
+    if (i == slots_.size()) {
+      run_.journal("replay_skip", {{"slot", op.slot}, {"why", "slot not in this topology"}});
+      replay_pos_++;
+      continue;
+    }
+    double due = storm_t0_ + op.t;
+    if (mono_seconds() < due) co_await sleep_ms((due - mono_seconds()) * 1000);
+    // Wait (bounded) for the slot to be where the recorded run had it.
+    SlotState need = op.action == "plug" ? SlotState::empty : SlotState::present;
+    double give_up = mono_seconds() + 30 * scale_;
+    while (running_ && slots_[i].state != need && mono_seconds() < give_up) co_await sleep_ms(20);
+    if (!running_) break;
+    if (slots_[i].state != need) {
+      run_.journal("replay_skip", {{"slot", op.slot}, {"action", op.action}, {"why", "slot state never matched"}});
+    } else if (op.action == "plug") {
+      asio::co_spawn(ex_, plug(i, op.kind), asio::detached);
+    } else {
+      asio::co_spawn(ex_, unplug(i), asio::detached);
+    }
+    replay_pos_++;
+    co_await sleep_ms(1);
+  }
+  if (running_) run_.journal("replay_done", {{"ops", replay_.size()}});
+}
+
+asio::awaitable<void> Injector::plug(size_t i, std::string kind) {
+  Slot& s = slots_[i];
+  const DeviceTemplate* tm = topo_.find_template(kind);
+  std::string id = fmt::format("{}-{}-{}", s.port->id, kind, ++serial_);
+  std::string slotno = std::to_string(s.port->slot);
+  set_state(i, SlotState::adding);
+  s.device_id = id;
+  s.kind = kind;
+  in_flight_++;
+  c_.plugs++;
+  run_.journal("plug", {{"slot", s.port->id}, {"kind", kind}, {"device", id}});
+  // Registered before device_add: the agent may see the function before QMP replies.
+  DeviceKind dk = tm->kind;
+  auto seen = agent_.expect([slotno, dk](const json& m) {
+    if (m.value("type", "") != "pci" || m.value("event", "") != "add" || !m.contains("dev")) return false;
+    const json& dev = m["dev"];
+    if (dev.contains("slot") && dev["slot"].is_string()) return dev["slot"].get<std::string>() == slotno;
+    return dev_matches_kind(nlohmann::json::parse(dev.dump()), dk);
+  });
+  double t0 = mono_seconds();
+  QmpResult r = co_await qmp_.execute("device_add", device_add_args(*tm, id, s.port->id, disk_node_for_slot(s.port->id)),
+                                      std::chrono::milliseconds(int64_t(5000 * scale_)));
+  if (!r.ok) {
+    agent_.cancel(seen);
+    c_.plug_failures++;
+    run_.journal("plug_failed", {{"slot", s.port->id}, {"device", id}, {"error", r.describe()}});
+    set_state(i, SlotState::empty);
+    in_flight_--;
+    co_return;
+  }
+  double qmp_ms = (mono_seconds() - t0) * 1000;
+  auto hit = co_await agent_.wait(seen, std::chrono::milliseconds(int64_t(5000 * scale_)));
+  double ms = (mono_seconds() - t0) * 1000;
+  c_.plugged++;
+  c_.plugged_by_kind[kind]++;
+  if (hit) {
+    c_.agent_saw_add++;
+    c_.plug_ms.push_back(ms);
+    run_.journal("plugged", {{"slot", s.port->id}, {"device", id}, {"qmp_ms", qmp_ms}, {"agent_ms", ms},
+                             {"bdf", (*hit)["dev"].value("bdf", "")}});
+  } else {
+    run_.journal("plugged", {{"slot", s.port->id}, {"device", id}, {"qmp_ms", qmp_ms}, {"agent_ms", nullptr}});
+  }
+  set_state(i, SlotState::present);
+  in_flight_--;
+}
+
+asio::awaitable<void> Injector::unplug(size_t i) {
+  Slot& s = slots_[i];
+  const std::string id = s.device_id, port = s.port->id, kind = s.kind;
+  const bool native = topo_.hotplug.flavour == "native";
+  set_state(i, SlotState::deleting);
+  in_flight_++;
+  c_.unplugs++;
+  run_.journal("unplug", {{"slot", port}, {"device", id}, {"kind", kind}});
+  auto deleted = qmp_.expect_device_deleted(id);
+  double t0 = mono_seconds();
+  const double wait_s = (native ? (topo_.hotplug.native_power_off ? 4.0 : 8.0) : 2.0) * scale_;
+  bool sent = false, gone = false;
+  for (int attempt = 0; attempt < 200 && !sent; attempt++) {
+    QmpResult r = co_await qmp_.execute("device_del", {{"id", id}}, std::chrono::milliseconds(int64_t(5000 * scale_)));
+    if (r.ok) {
+      sent = true;
+      break;
+    }
+    if (r.disconnected || r.timed_out) {
+      run_.journal("unplug_failed", {{"slot", port}, {"device", id}, {"error", r.describe()}});
+      break;
+    }
+    if (r.error_class == "DeviceNotFound") {  // already gone (e.g. a guest-side eject)
+      gone = true;
+      break;
+    }
+    if (r.error_desc.find("guest is busy") != std::string::npos) {
+      // pciehp refuses while the power indicator blinks (~100 ms after bind).
+      c_.busy_retries++;
+      co_await sleep_ms(50);
+      continue;
+    }
+    if (r.error_desc.find("already in the process of unplug") != std::string::npos) {
+      // A request is pending (native: it expires after 5 s); wait for it, then ask again.
+      c_.pending_retries++;
+      run_.journal("unplug_pending", {{"slot", port}, {"device", id}});
+      if (co_await qmp_.wait(deleted, std::chrono::milliseconds(int64_t(6000 * scale_)))) {
+        gone = true;
+        break;
+      }
+      deleted = qmp_.expect_device_deleted(id);
+      continue;
+    }
+    run_.journal("unplug_failed", {{"slot", port}, {"device", id}, {"error", r.describe()}});
+    break;
+  }
+  if (sent && native && topo_.hotplug.native_power_off && agent_.connected()) {
+    // Skip pciehp's 5 s attention-button wait: the guest powers the slot off itself.
+    auto pr = co_await agent_.command("slot_power", {{"slot", std::to_string(s.port->slot)}, {"on", false}},
+                                      std::chrono::milliseconds(int64_t(3000 * scale_)));
+    run_.journal("slot_power", {{"slot", port}, {"ok", pr.ok && pr.msg.value("ok", false)},
+                                {"error", pr.ok ? pr.msg.value("error", "") : std::string(pr.timed_out ? "timeout" : "no reply")}});
+  }
+  if (sent) gone = (co_await qmp_.wait(deleted, std::chrono::milliseconds(int64_t(wait_s * 1000)))).has_value();
+  else qmp_.cancel(deleted);
+  double ms = (mono_seconds() - t0) * 1000;
+  if (gone) {
+    c_.unplugged++;
+    c_.unplugged_by_kind[kind]++;
+    c_.unplug_ms.push_back(ms);
+    run_.journal("unplugged", {{"slot", port}, {"device", id}, {"ms", ms}});
+    s.device_id.clear();
+    set_state(i, SlotState::empty);
+  } else {
+    c_.unplug_timeouts++;
+    run_.journal("unplug_timeout", {{"slot", port}, {"device", id}, {"ms", ms}, {"sent", sent}});
+    set_state(i, SlotState::present);  // still there as far as we know: a later tick retries
+  }
+  in_flight_--;
+}
+}  // namespace pcirig

@@ -1,0 +1,102 @@
+#include "qemu/cmdline.hpp"
+
+#include <fmt/format.h>
+
+namespace pcirig {
+
+std::string guest_cmdline(const Topology& t) {
+  // panic_on_warn/oops=panic/panic=-1 + -no-reboot: the first report ends the run with
+  // QEMU's exit, so the console holds exactly one crash. hung_task/softlockup panics make
+  // those reports end the run too. pci=nomsi is NOT set: MSI paths are part of the race.
+  std::string c = "console=ttyS0,115200 panic_on_warn=1 oops=panic panic=-1 softlockup_panic=1 hung_task_panic=1 "
+                  "nmi_watchdog=0 printk.devkmsg=on";
+  if (t.iommu && t.cmdline_extra.find("intel_iommu=") == std::string::npos) c += " intel_iommu=on";
+  if (!t.cmdline_extra.empty()) c += " " + t.cmdline_extra;
+  return c;
+}
+
+std::string disk_node_for_device(const std::string& id) { return "disk-" + id; }
+std::string disk_node_for_slot(const std::string& port) { return "hp-" + port; }
+
+std::map<std::string, std::pair<std::filesystem::path, int>> disk_backings(const Topology& t,
+                                                                          const std::filesystem::path& dir) {
+  std::map<std::string, std::pair<std::filesystem::path, int>> out;
+  for (auto& d : t.devices) {
+    const DeviceTemplate* tm = t.find_template(d.tmpl);
+    if (tm && needs_disk(tm->kind)) out[disk_node_for_device(d.id)] = {dir / (d.id + ".img"), tm->disk_mb};
+  }
+  if (t.hotplug.enabled) {
+    int mb = 0;
+    for (auto& k : t.hotplug.kinds)
+      if (auto tm = t.find_template(k); tm && needs_disk(tm->kind)) mb = std::max(mb, tm->disk_mb);
+    if (mb > 0)
+      for (auto& s : t.hotplug.slots) out[disk_node_for_slot(s)] = {dir / ("slot-" + s + ".img"), mb};
+  }
+  return out;
+}
+
+nlohmann::json device_add_args(const DeviceTemplate& tm, const std::string& id, const std::string& bus,
+                               const std::string& disk_node) {
+  nlohmann::json a = {{"driver", qemu_driver(tm.kind)}, {"id", id}, {"bus", bus}};
+  if (tm.kind == DeviceKind::nvme) {
+    a["drive"] = disk_node;
+    a["serial"] = id.substr(0, 20);
+  } else if (tm.kind == DeviceKind::virtio_blk) {
+    a["drive"] = disk_node;
+  }
+  for (auto& [k, v] : tm.props) a[k] = v;
+  return a;
+}
+
+static std::string device_opt(const nlohmann::json& args) {
+  std::string s = args.at("driver").get<std::string>();
+  for (auto& [k, v] : args.items()) {
+    if (k == "driver") continue;
+    s += "," + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+  }
+  return s;
+}
+
+std::vector<std::string> qemu_argv(const Topology& t, const LaunchSpec& spec) {
+  std::vector<std::string> a = {spec.qemu, "-machine", t.machine};
+  if (spec.accel == "kvm") {
+    a.insert(a.end(), {"-accel", "kvm", "-cpu", "host"});
+  } else {
+    // thread=single by default: thread=multi crashed QEMU 7.2 (msix_table_mmio_write
+    // assertion) under concurrent resets. See docs/rig.md.
+    a.insert(a.end(), {"-accel", "tcg,thread=" + t.tcg_thread});
+  }
+  a.insert(a.end(), {"-smp", std::to_string(t.vcpus), "-m", std::to_string(t.memory_mb), "-nodefaults",
+                     "-no-user-config", "-nographic", "-no-reboot", "-nic", "none"});
+  if (t.hotplug.flavour == "native")
+    a.insert(a.end(), {"-global", "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off"});
+  a.insert(a.end(), {"-kernel", spec.kernel.string(), "-initrd", spec.initramfs.string(), "-append", guest_cmdline(t)});
+  // The rig listens on these sockets before QEMU starts; QEMU connects as a client.
+  a.insert(a.end(), {"-chardev", fmt::format("socket,id=qmp,path={}", spec.qmp_socket.string()), "-mon",
+                     "chardev=qmp,mode=control"});
+  a.insert(a.end(), {"-chardev", fmt::format("socket,id=con,path={}", spec.console_socket.string()), "-serial",
+                     "chardev:con"});
+  if (t.iommu) a.insert(a.end(), {"-device", "intel-iommu,intremap=off"});
+  a.insert(a.end(), {"-device", "virtio-serial-pci,id=vser", "-chardev",
+                     fmt::format("socket,id=agent,path={}", spec.agent_socket.string()), "-device",
+                     "virtserialport,bus=vser.0,chardev=agent,name=pcirig.0"});
+  for (auto& [node, file] : disk_backings(t, spec.disk_dir)) {
+    a.insert(a.end(), {"-blockdev", fmt::format("driver=file,filename={},node-name={}-file", file.first.string(), node),
+                       "-blockdev", fmt::format("driver=raw,file={}-file,node-name={}", node, node)});
+  }
+  for (auto& rp : t.root_ports)
+    a.insert(a.end(), {"-device", fmt::format("pcie-root-port,id={},bus=pcie.0,chassis={},slot={}{}", rp.id,
+                                               rp.chassis, rp.slot, rp.hotplug ? "" : ",hotplug=off")});
+  for (auto& sw : t.switches) {
+    a.insert(a.end(), {"-device", fmt::format("x3130-upstream,id={},bus={}", sw.id, sw.bus)});
+    for (auto& dp : sw.downstream)
+      a.insert(a.end(), {"-device", fmt::format("xio3130-downstream,id={},bus={},chassis={},slot={}{}", dp.id, sw.id,
+                                                 dp.chassis, dp.slot, dp.hotplug ? "" : ",hotplug=off")});
+  }
+  for (auto& d : t.devices) {
+    const DeviceTemplate* tm = t.find_template(d.tmpl);
+    a.insert(a.end(), {"-device", device_opt(device_add_args(*tm, d.id, d.bus, disk_node_for_device(d.id)))});
+  }
+  return a;
+}
+}  // namespace pcirig

@@ -1,0 +1,65 @@
+#include "qmp/qmp_client.hpp"
+
+#include <fmt/format.h>
+
+namespace pcirig {
+
+std::string QmpResult::describe() const {
+  if (ok) return "ok";
+  if (timed_out) return "timeout";
+  if (disconnected) return "disconnected";
+  return fmt::format("{}: {}", error_class, error_desc);
+}
+
+std::optional<int64_t> QmpClient::reply_id_of(const json& m) const {
+  if ((m.contains("return") || m.contains("error")) && m.contains("id") && m["id"].is_number_integer())
+    return m["id"].get<int64_t>();
+  return std::nullopt;
+}
+
+asio::awaitable<bool> QmpClient::handshake(milliseconds timeout) {
+  // The greeting may already have arrived: expect() sees only later lines, so the
+  // caller attaches the socket after creating this waiter... we register first here and
+  // the read loop runs only once the coroutine yields.
+  auto w = expect([](const json& m) { return m.contains("QMP"); });
+  auto g = co_await wait(w, timeout);
+  if (!g) co_return false;
+  greeting_ = *g;
+  auto r = co_await execute("qmp_capabilities", nullptr, timeout);
+  co_return r.ok;
+}
+
+asio::awaitable<QmpResult> QmpClient::execute(const std::string& cmd, json args, milliseconds timeout) {
+  int64_t id = next_id_++;
+  json msg = {{"execute", cmd}};
+  if (!args.is_null()) msg["arguments"] = std::move(args);
+  msg["id"] = id;
+  ChannelReply cr = co_await request(std::move(msg), id, timeout);
+  QmpResult r;
+  r.timed_out = cr.timed_out;
+  r.disconnected = cr.disconnected;
+  r.latency_s = cr.latency_s;
+  if (cr.ok) {
+    if (cr.msg.contains("return")) {
+      r.ok = true;
+      r.ret = cr.msg["return"];
+    } else {
+      const json& e = cr.msg["error"];
+      r.error_class = e.value("class", "");
+      r.error_desc = e.value("desc", "");
+    }
+  }
+  co_return r;
+}
+
+bool QmpClient::is_device_deleted(const json& ev, const std::string& id) {
+  if (ev.value("event", "") != "DEVICE_DELETED") return false;
+  if (!ev.contains("data")) return false;
+  const json& d = ev["data"];
+  return d.contains("device") && d["device"].is_string() && d["device"].get<std::string>() == id;
+}
+
+JsonLineChannel::WaiterPtr QmpClient::expect_device_deleted(const std::string& id) {
+  return expect([id](const json& ev) { return is_device_deleted(ev, id); });
+}
+}  // namespace pcirig

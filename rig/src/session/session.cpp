@@ -1,0 +1,477 @@
+#include "session/session.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <cmath>
+#include <thread>
+
+#include "agentlink/agent_channel.hpp"
+#include "cli/status_line.hpp"
+#include "console/console_reader.hpp"
+#include "console/crash_title.hpp"
+#include "qemu/accel_probe.hpp"
+#include "qemu/cmdline.hpp"
+#include "qemu/qemu_process.hpp"
+#include "qmp/qmp_client.hpp"
+#include "report/load_sampler.hpp"
+#include "report/run_dir.hpp"
+#include "util/clock.hpp"
+#include "util/duration.hpp"
+
+namespace fs = std::filesystem;
+namespace asio = boost::asio;
+using local = asio::local::stream_protocol;
+
+namespace pcirig {
+
+static std::atomic<int> g_interrupt_signal{0};
+void request_interrupt(int sig) { g_interrupt_signal = sig; }
+
+namespace {
+
+double cpu_seconds_self() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+std::string shell_quote(const std::vector<std::string>& argv) {
+  std::string s;
+  for (auto& a : argv) {
+    bool plain = !a.empty() && a.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=,./:@+") == std::string::npos;
+    s += (s.empty() ? "" : " ") + (plain ? a : "'" + a + "'");
+  }
+  return s;
+}
+
+// Cause of the end of a run, first one wins.
+struct Cause {
+  std::string kind;       // duration | interrupted | qemu_exit | qmp_lost | guest_silent | boot_failed | disk_full | kernel_report | agent_lost | setup
+  nlohmann::json detail = nlohmann::json::object();
+};
+
+class SessionImpl : public Session {
+ public:
+  explicit SessionImpl(const SessionOptions& o)
+      : o_(o), topo_(o.topo), signals_(ctx_, SIGINT, SIGTERM), wake_(ctx_), qemu_(ctx_.get_executor()) {}
+
+  SessionOutcome run();
+
+  void qemu_signal(int sig) override { qemu_.signal(sig); }
+  fs::path run_dir() const override { return run_->path(); }
+  void request_stop(const std::string& why) override { finish({"requested", {{"why", why}}}); }
+
+ private:
+  asio::awaitable<void> main_loop();
+  asio::awaitable<bool> accept_all();
+  asio::awaitable<void> pause(double seconds);  // woken early by finish()
+  asio::awaitable<void> teardown();
+  void finish(Cause c);
+  void housekeeping();
+  nlohmann::json classify();
+  void write_meta();
+
+  const SessionOptions& o_;
+  Topology topo_;
+  asio::io_context ctx_;
+  asio::signal_set signals_;
+  asio::steady_timer wake_;
+  std::unique_ptr<RunDir> run_;
+  QemuProcess qemu_;
+  std::unique_ptr<QmpClient> qmp_;
+  std::unique_ptr<AgentChannel> agent_;
+  std::unique_ptr<ConsoleReader> console_;
+  std::unique_ptr<Injector> injector_;
+  std::unique_ptr<LoadSampler> load_;
+  std::unique_ptr<StatusLine> status_;
+  std::optional<local::acceptor> acc_qmp_, acc_con_, acc_agent_;
+  fs::path sock_dir_;
+  AccelChoice accel_;
+  double scale_ = 4;
+  uint64_t seed_ = 0;
+  std::optional<Cause> cause_;
+  double t_start_ = 0, t_qemu_ = 0, t_ready_ = -1, t_storm_ = 0, t_end_ = 0;
+  double cpu0_ = 0;
+  AgentStats prev_stats_;
+  double prev_stats_at_ = 0;
+  std::vector<double> reads_ps_, resets_ps_;
+  int crashes_seen_ = 0;
+  SessionOutcome out_;
+};
+
+void SessionImpl::finish(Cause c) {
+  if (cause_) return;
+  spdlog::debug("run ends: {} {}", c.kind, c.detail.dump());
+  if (run_) run_->journal("end_cause", {{"cause", c.kind}, {"detail", c.detail}});
+  cause_ = std::move(c);
+  wake_.cancel();
+}
+
+asio::awaitable<void> SessionImpl::pause(double seconds) {
+  if (cause_) co_return;
+  wake_.expires_after(std::chrono::microseconds(int64_t(seconds * 1e6)));
+  boost::system::error_code ec;
+  co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+asio::awaitable<bool> SessionImpl::accept_all() {
+  // QEMU connects to the three sockets while it sets up its chardevs.
+  auto acc = [&](local::acceptor& a) -> asio::awaitable<std::optional<local::socket>> {
+    boost::system::error_code ec;
+    local::socket s = co_await a.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return std::nullopt;
+    co_return std::optional<local::socket>(std::move(s));
+  };
+  asio::steady_timer guard(ctx_, std::chrono::seconds(int(15 * scale_)));
+  guard.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    boost::system::error_code ig;
+    acc_qmp_->close(ig), acc_con_->close(ig), acc_agent_->close(ig);
+  });
+  auto con = co_await acc(*acc_con_);
+  if (con) console_->attach(std::move(*con));
+  auto q = co_await acc(*acc_qmp_);
+  if (q) qmp_->attach(std::move(*q));
+  auto a = co_await acc(*acc_agent_);
+  if (a) agent_->attach(std::move(*a));
+  guard.cancel();
+  co_return con && q && a;
+}
+
+void SessionImpl::housekeeping() {
+  double now = mono_seconds();
+  if (int e = run_->write_errno(); e == ENOSPC || e == EDQUOT) finish({"disk_full", {{"errno", e}}});
+  if (int sig = g_interrupt_signal.load()) finish({"interrupted", {{"signal", sig}}});
+  // The watchdog: a ready guest's agent streams stats every second. Silence past the
+  // (accelerator-scaled) limit means a hung guest, not a crash (a crash ends QEMU).
+  if (t_ready_ > 0 && !cause_) {
+    double last = std::max({agent_->last_message_at(), t_ready_});
+    double limit = 5.0 * scale_;
+    if (now - last > limit)
+      finish({"guest_silent", {{"silent_seconds", now - last}, {"limit_seconds", limit},
+                               {"console_silent_seconds", console_->last_output_at() > 0 ? now - console_->last_output_at() : -1}}});
+  }
+  if (status_) {
+    StatusFigures f;
+    f.elapsed = t_storm_ > 0 ? now - t_storm_ : 0;
+    f.total = topo_.duration_s;
+    f.phase = t_ready_ < 0 ? "booting" : cause_ ? "stopping" : "running";
+    f.plugs = injector_ ? injector_->counters().plugged : 0;
+    f.unplugs = injector_ ? injector_->counters().unplugged : 0;
+    f.reads_per_s = reads_ps_.empty() ? 0 : reads_ps_.back();
+    f.resets_per_s = resets_ps_.empty() ? 0 : resets_ps_.back();
+    f.vfio_cycles = agent_->stats().vfio_cycles;
+    f.crashes = crashes_seen_;
+    status_->update(f);
+  }
+}
+
+asio::awaitable<void> SessionImpl::main_loop() {
+  // 1. Sockets accepted (QEMU connected), QMP negotiated.
+  if (!co_await accept_all()) {
+    if (!cause_) finish({"boot_failed", {{"why", "QEMU did not connect its QMP/console/agent sockets"}}});
+    co_return;
+  }
+  if (!co_await qmp_->handshake(std::chrono::milliseconds(int64_t(5000 * scale_)))) {
+    if (!cause_) finish({"qmp_lost", {{"why", "no QMP greeting or qmp_capabilities failed"}}});
+    co_return;
+  }
+  run_->journal("qmp_ready", {{"qemu", qmp_->greeting()["QMP"]["version"]["qemu"]}});
+
+  // 2. Boot until the agent says ready (the storm must never run during boot).
+  double boot_limit = 25.0 * scale_;
+  while (!cause_ && !agent_->ready()) {
+    if (mono_seconds() - t_qemu_ > boot_limit) {
+      finish({"boot_failed", {{"why", fmt::format("no agent 'ready' within {:.0f} s", boot_limit)},
+                              {"console_bytes", console_->text().size()}}});
+      break;
+    }
+    co_await pause(0.1);
+    housekeeping();
+  }
+  if (cause_) co_return;
+  t_ready_ = mono_seconds();
+  out_.ready_seconds = t_ready_ - t_qemu_;
+  run_->journal("agent_ready", {{"seconds", out_.ready_seconds}, {"ready", nlohmann::json::parse(agent_->ready_msg().dump())}});
+
+  // 3. Workload into the guest.
+  const Workload& w = topo_.workload;
+  json wl = {{"seed", seed_}, {"readers", w.readers}, {"resetters", w.resetters}, {"rescanners", w.rescanners},
+             {"binders", w.binders}, {"vfio", w.vfio}, {"reset_interval_ms", w.reset_interval_ms}};
+  wl["match"] = w.match.empty() ? json(nullptr) : json(w.match);
+  auto wr = co_await agent_->command("workload", wl, std::chrono::milliseconds(int64_t(5000 * scale_)));
+  run_->journal("workload", {{"ok", wr.ok && wr.msg.value("ok", false)},
+                             {"reply", wr.ok ? nlohmann::json::parse(wr.msg.dump()) : nlohmann::json(nullptr)}});
+  if (o_.on_ready) o_.on_ready(*this);
+
+  // 4. Storm and load for the duration.
+  injector_ = std::make_unique<Injector>(ctx_.get_executor(), topo_, *qmp_, *agent_, *run_, seed_, scale_);
+  if (o_.replay) injector_->set_replay(*o_.replay);
+  t_storm_ = mono_seconds();
+  if (topo_.hotplug.enabled) injector_->start();
+  while (!cause_) {
+    double left = topo_.duration_s - (mono_seconds() - t_storm_);
+    if (left <= 0) {
+      finish({"duration", {{"seconds", topo_.duration_s}}});
+      break;
+    }
+    co_await pause(std::min(1.0, left));
+    housekeeping();
+  }
+}
+
+asio::awaitable<void> SessionImpl::teardown() {
+  if (injector_) injector_->stop();
+  t_end_ = mono_seconds();
+  bool qemu_gone = !qemu_.running();
+  if (!qemu_gone) {
+    if (cause_->kind == "duration" || cause_->kind == "requested") {
+      if (agent_ && agent_->connected()) co_await agent_->command("stop", json::object(), std::chrono::milliseconds(2000));
+    }
+    if (cause_->kind != "guest_silent" && qmp_ && qmp_->connected())
+      co_await qmp_->execute("quit", nullptr, std::chrono::milliseconds(2000));
+    for (int i = 0; i < 30 && qemu_.running(); i++) {
+      asio::steady_timer t(ctx_, std::chrono::milliseconds(100));
+      co_await t.async_wait(asio::use_awaitable);
+    }
+    if (qemu_.running()) {
+      run_->journal("qemu_kill", {{"why", "still running at teardown"}});
+      qemu_.kill_now();
+    }
+  }
+  // Let the console drain: a panic's last lines may still be in flight.
+  for (int i = 0; i < 30 && console_ && !console_->eof(); i++) {
+    asio::steady_timer t(ctx_, std::chrono::milliseconds(100));
+    co_await t.async_wait(asio::use_awaitable);
+  }
+  for (int i = 0; i < 50 && qemu_.running(); i++) {
+    asio::steady_timer t(ctx_, std::chrono::milliseconds(100));
+    co_await t.async_wait(asio::use_awaitable);
+  }
+}
+
+nlohmann::json SessionImpl::classify() {
+  nlohmann::json r;
+  const Cause& c = *cause_;
+  auto report = parse_console(console_ ? console_->text() : std::string());
+  r["seed"] = seed_;
+  r["run_id"] = run_->id();
+  r["accel"] = accel_.accel;
+  r["kernel"] = {{"name", o_.image.name}, {"release", o_.image.info.value("kernel_release", "")},
+                 {"cache_key", o_.image.info.value("cache_key", "")}};
+  r["end_cause"] = c.kind;
+  if (report && c.kind != "interrupted") {
+    r["result"] = "kernel_crash";
+    double cores = std::thread::hardware_concurrency();
+    bool overload = (report->kind == "soft_lockup" || report->kind == "rcu_stall") && load_ &&
+                    load_->max_load1() > 2 * cores;
+    r["crash"] = {{"title", report->title}, {"kind", report->kind}, {"function", report->function},
+                  {"corrupted", report->corrupted}, {"frame_unreliable", report->frame_unreliable},
+                  {"host_overload", overload}, {"report", report->text}};
+    if (overload) r["crash"]["note"] = "host load far above its cores: likely the host, not the kernel";
+    out_.exit_code = 1;
+  } else if (c.kind == "duration" || c.kind == "requested") {
+    r["result"] = "clean";
+    out_.exit_code = 0;
+  } else {
+    r["result"] = "infra";
+    nlohmann::json inf = {{"kind", c.kind}, {"detail", c.detail}};
+    if (c.kind == "qemu_exit") {
+      inf["kind"] = "qemu_died";
+      if (t_ready_ < 0) inf["during_boot"] = true;
+    }
+    if (qemu_.exit()) {
+      inf["qemu_exit"] = {{"signalled", qemu_.exit()->signalled}, {"code", qemu_.exit()->code},
+                          {"describe", qemu_.exit()->describe()}};
+    }
+    inf["stderr_tail"] = qemu_.stderr_tail(2000);
+    r["infra"] = inf;
+    out_.exit_code = 2;
+  }
+  r["exit_code"] = out_.exit_code;
+  r["ready_seconds"] = out_.ready_seconds;
+  r["run_seconds"] = t_storm_ > 0 ? t_end_ - t_storm_ : 0.0;
+  r["agent"] = nlohmann::json::parse(agent_ ? agent_->stats().to_json().dump() : "{}");
+  if (agent_) r["agent"]["pci_adds"] = agent_->pci_adds(), r["agent"]["pci_removes"] = agent_->pci_removes();
+  if (injector_) {
+    const auto& h = injector_->counters();
+    r["hotplug"] = {{"plugs", h.plugs}, {"plugged", h.plugged}, {"plug_failures", h.plug_failures},
+                    {"agent_saw_add", h.agent_saw_add}, {"unplugs", h.unplugs}, {"unplugged", h.unplugged},
+                    {"unplug_timeouts", h.unplug_timeouts}, {"busy_retries", h.busy_retries},
+                    {"pending_retries", h.pending_retries}, {"plugged_by_kind", h.plugged_by_kind},
+                    {"unplugged_by_kind", h.unplugged_by_kind}};
+  }
+  r["host_load_max"] = load_ ? load_->max_load1() : 0.0;
+  r["finished"] = utc_iso8601();
+  r["repro"] = fmt::format("pcirig repro {}", run_->path().string());
+  return r;
+}
+
+void SessionImpl::write_meta() {
+  run_->write_text("config.yaml", emit_topology_yaml(topo_));
+  run_->write_text("seed", std::to_string(seed_) + "\n");
+  run_->write_text("image.json", read_file_text(o_.image.image_json));
+  run_->write_json("result.json", {{"result", "running"}, {"seed", seed_}, {"started", utc_iso8601()}});
+}
+
+SessionOutcome SessionImpl::run() {
+  t_start_ = mono_seconds();
+  cpu0_ = cpu_seconds_self();
+  if (!topo_.seed) {
+    std::random_device rd;
+    topo_.seed = (uint64_t(rd()) << 32 | rd()) & ((1ull << 53) - 1);  // fits a JSON double exactly
+  }
+  seed_ = *topo_.seed;
+  run_ = std::make_unique<RunDir>(o_.runs_dir, seed_, o_.tag);
+  out_.run_dir = run_->path();
+  write_meta();
+  run_->journal("run_start", {{"seed", seed_}, {"config", topo_.source}, {"kernel", o_.image.name},
+                              {"duration_s", topo_.duration_s}});
+
+  // Accelerator: CLI override, else the YAML's; auto probes KVM.
+  std::string want = o_.accel.empty() ? topo_.accel : o_.accel;
+  accel_ = choose_accel(want, o_.image.kernel, o_.image.initramfs);
+  scale_ = accel_time_scale(accel_.accel);
+  run_->journal("accel", accel_.to_json());
+  run_->write_json("accel.json", accel_.to_json());
+
+  // Short socket paths (sun_path is 108 bytes; run dirs can be deep).
+  sock_dir_ = fs::temp_directory_path() / fmt::format("pcirig-{}-{}", getpid(), run_->id());
+  if (sock_dir_.string().size() > 80) sock_dir_ = fs::temp_directory_path() / fmt::format("pcirig-{}-{}", getpid(), seed_ % 100000);
+  fs::create_directories(sock_dir_);
+  LaunchSpec spec;
+  spec.accel = accel_.accel;
+  spec.kernel = o_.image.kernel;
+  spec.initramfs = o_.image.initramfs;
+  spec.qmp_socket = sock_dir_ / "qmp.sock";
+  spec.console_socket = sock_dir_ / "con.sock";
+  spec.agent_socket = sock_dir_ / "agent.sock";
+  spec.disk_dir = run_->path() / "disks";
+  acc_qmp_.emplace(ctx_, local::endpoint(spec.qmp_socket.string()));
+  acc_con_.emplace(ctx_, local::endpoint(spec.console_socket.string()));
+  acc_agent_.emplace(ctx_, local::endpoint(spec.agent_socket.string()));
+  // Backing files for nvme / virtio-blk (sparse).
+  auto disks = disk_backings(topo_, spec.disk_dir);
+  if (!disks.empty()) fs::create_directories(spec.disk_dir);
+  for (auto& [node, f] : disks) {
+    std::FILE* fp = std::fopen(f.first.c_str(), "wb");
+    if (!fp || ::ftruncate(fileno(fp), off_t(f.second) << 20) != 0)
+      throw std::runtime_error(fmt::format("cannot create backing file {}", f.first.string()));
+    std::fclose(fp);
+  }
+  auto argv = qemu_argv(topo_, spec);
+  run_->write_text("qemu.cmdline", shell_quote(argv) + "\n");
+
+  qmp_ = std::make_unique<QmpClient>(ctx_.get_executor(), &run_->qmp_log());
+  agent_ = std::make_unique<AgentChannel>(ctx_.get_executor(), &run_->agent_log());
+  console_ = std::make_unique<ConsoleReader>(ctx_.get_executor(), &run_->console_log());
+  load_ = std::make_unique<LoadSampler>(ctx_.get_executor(), &run_->load_log(), run_->t0());
+  if (o_.status_line) status_ = std::make_unique<StatusLine>();
+
+  agent_->add_listener([this](const json& m) {
+    std::string type = m.value("type", "");
+    if (type == "stats") {
+      AgentStats s = agent_->stats();
+      double dt = s.t - prev_stats_.t;
+      if (prev_stats_at_ > 0 && dt > 0) {
+        reads_ps_.push_back((s.config_reads - prev_stats_.config_reads) / dt);
+        resets_ps_.push_back((s.resets - prev_stats_.resets) / dt);
+      }
+      prev_stats_ = s;
+      prev_stats_at_ = mono_seconds();
+      nlohmann::json line = nlohmann::json::parse(m.dump());
+      line["host_t"] = std::round((mono_seconds() - run_->t0()) * 1000) / 1000;
+      run_->stats_log().json_line(line);
+    } else if (type == "pci") {
+      run_->journal("agent_pci", {{"event", m.value("event", "")}, {"dev", nlohmann::json::parse(m["dev"].dump())}});
+    } else if (type == "log") {
+      run_->journal("agent_log", {{"msg", m.value("msg", "")}});
+    }
+  });
+  agent_->on_disconnect = [this](const std::string& why) {
+    if (t_ready_ > 0 && qemu_.running()) run_->journal("agent_disconnected", {{"why", why}});
+  };
+  qmp_->on_disconnect = [this](const std::string& why) {
+    // QMP closes when QEMU exits; give the exit handler a moment to tell which.
+    auto t = std::make_shared<asio::steady_timer>(ctx_, std::chrono::seconds(2));
+    t->async_wait([this, t, why](boost::system::error_code) {
+      if (qemu_.running()) finish({"qmp_lost", {{"why", why}}});
+    });
+  };
+  qmp_->add_listener([this](const json& ev) {
+    if (!ev.contains("event")) return;
+    std::string e = ev["event"];
+    if (e == "SHUTDOWN" || e == "RESET" || e == "GUEST_PANICKED" || e == "STOP" || e == "RESUME")
+      run_->journal("qmp_event", {{"event", e}, {"data", nlohmann::json::parse(ev.value("data", json::object()).dump())}});
+  });
+  console_->on_report_start = [this](const std::string& line) {
+    crashes_seen_++;
+    run_->journal("kernel_report", {{"line", line}});
+    // panic_on_warn/oops=panic end QEMU soon; if the guest lingers, end the run ourselves.
+    auto t = std::make_shared<asio::steady_timer>(ctx_, std::chrono::milliseconds(int64_t(10000 * scale_)));
+    t->async_wait([this, t](boost::system::error_code) { finish({"kernel_report", {}}); });
+  };
+  qemu_.on_exit = [this](const QemuExit& x) {
+    run_->journal("qemu_exit", {{"signalled", x.signalled}, {"code", x.code}, {"describe", x.describe()}});
+    finish({"qemu_exit", {{"describe", x.describe()}}});
+  };
+  signals_.async_wait([this](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    g_interrupt_signal = sig;
+    finish({"interrupted", {{"signal", sig}}});
+  });
+
+  try {
+    t_qemu_ = mono_seconds();
+    qemu_.start(argv, run_->file("qemu.stderr"));
+    run_->journal("qemu_start", {{"pid", qemu_.pid()}});
+  } catch (const std::exception& e) {
+    finish({"setup", {{"error", e.what()}}});
+  }
+  load_->start();
+  asio::co_spawn(ctx_, [this]() -> asio::awaitable<void> {
+    if (!cause_) co_await main_loop();
+    while (!cause_) co_await pause(1.0);  // main_loop returned early: wait for the cause
+    co_await teardown();
+    load_->stop();
+    signals_.cancel();
+    if (qmp_) qmp_->close();
+    if (agent_) agent_->close();
+    acc_qmp_->close(), acc_con_->close(), acc_agent_->close();
+    ctx_.stop();
+  }, asio::detached);
+  ctx_.run();
+  if (status_) status_->clear();
+
+  nlohmann::json r = classify();
+  if (r["result"] == "infra" && cause_->kind == "setup") r["infra"]["kind"] = "setup";
+  run_->write_json("result.json", r);
+  run_->journal("run_end", {{"result", r["result"]}, {"exit_code", out_.exit_code}});
+  std::error_code ec;
+  fs::remove_all(sock_dir_, ec);
+  fs::remove_all(run_->path() / "disks", ec);  // sparse but large-looking; the config recreates them
+
+  out_.result = r;
+  if (injector_) out_.hotplug = injector_->counters();
+  out_.reads_per_s = reads_ps_;
+  out_.resets_per_s = resets_ps_;
+  out_.storm_seconds = t_storm_ > 0 ? t_end_ - t_storm_ : 0;
+  double wall = mono_seconds() - t_start_;
+  out_.cpu_percent = wall > 0 ? 100.0 * (cpu_seconds_self() - cpu0_) / wall : 0;
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  out_.rss_mb = ru.ru_maxrss / 1024.0;
+  return out_;
+}
+}  // namespace
+
+SessionOutcome run_session(const SessionOptions& opts) {
+  SessionImpl s(opts);
+  return s.run();
+}
+}  // namespace pcirig

@@ -1,0 +1,58 @@
+// One run: QEMU up, QMP + console + agent served in one Asio loop, workload and storm
+// for the duration, then a verdict (clean | kernel_crash | infra) in result.json.
+#pragma once
+#include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/topology.hpp"
+#include "hotplug/injector.hpp"
+#include "images/kernel_image.hpp"
+
+namespace pcirig {
+
+class Session;
+
+struct SessionOptions {
+  Topology topo;
+  KernelImage image;
+  std::string accel;                 // "" = the topology's machine.accel
+  std::filesystem::path runs_dir = "runs";
+  std::string tag;                   // appended to the run id (nightly, bench)
+  bool status_line = false;          // live status on stderr
+  bool quiet = false;                // no summary on stdout
+  std::optional<std::vector<ReplayOp>> replay;
+  // Tests: called once the agent is ready (and the workload started).
+  std::function<void(Session&)> on_ready;
+};
+
+struct SessionOutcome {
+  int exit_code = 2;                 // 0 clean, 1 kernel crash, 2 infrastructure
+  nlohmann::json result;             // as written to result.json
+  std::filesystem::path run_dir;
+  // Measures for `pcirig bench`.
+  double ready_seconds = -1;         // QEMU started -> agent ready
+  HotplugCounters hotplug;
+  std::vector<double> reads_per_s, resets_per_s;  // per stats interval
+  double storm_seconds = 0;
+  double cpu_percent = 0;            // the rig's own CPU over the run, % of one core
+  double rss_mb = 0;
+};
+
+SessionOutcome run_session(const SessionOptions& opts);
+
+// Handle the tests get in on_ready.
+class Session {
+ public:
+  virtual ~Session() = default;
+  virtual void qemu_signal(int sig) = 0;
+  virtual std::filesystem::path run_dir() const = 0;
+  virtual void request_stop(const std::string& why) = 0;
+};
+
+// Interruption from outside (SIGINT/SIGTERM handler of the CLI sets it; sessions poll).
+void request_interrupt(int sig);
+}  // namespace pcirig

@@ -1,0 +1,87 @@
+// The agent's protocol parsing and message building (docs/CONTRACTS.md).
+#include <gtest/gtest.h>
+
+#include "protocol.hpp"
+
+using namespace pcirig::agent;
+
+TEST(AgentProtocol, ParsesAFullWorkload) {
+  auto r = parse_command(R"({"type":"workload","id":7,"seed":18446744073709551615,"readers":2,"resetters":1,)"
+                         R"("rescanners":3,"binders":4,"vfio":5,"reset_interval_ms":20,"match":["0x1AF4:0x1041","8086:10d3"]})");
+  ASSERT_TRUE(std::holds_alternative<Command>(r)) << std::get<ParseError>(r).message;
+  const auto& c = std::get<Command>(r);
+  EXPECT_EQ(c.id, 7);
+  const auto& s = std::get<WorkloadCmd>(c.body).spec;
+  EXPECT_EQ(s.seed, 18446744073709551615ULL);
+  EXPECT_EQ(s.readers, 2);
+  EXPECT_EQ(s.resetters, 1);
+  EXPECT_EQ(s.rescanners, 3);
+  EXPECT_EQ(s.binders, 4);
+  EXPECT_EQ(s.vfio, 5);
+  EXPECT_EQ(s.reset_interval_ms, 20);
+  ASSERT_TRUE(s.match.has_value());
+  EXPECT_EQ(*s.match, (std::vector<std::string>{"1af4:1041", "8086:10d3"}));
+  EXPECT_EQ(s.total_threads(), 15);
+}
+
+TEST(AgentProtocol, MissingCountsAreZeroAndNullMatchIsAny) {
+  auto r = parse_command(R"({"type":"workload","id":"a","seed":1,"readers":1,"match":null})");
+  ASSERT_TRUE(std::holds_alternative<Command>(r));
+  const auto& c = std::get<Command>(r);
+  EXPECT_EQ(c.id, "a");  // string ids echo as strings
+  const auto& s = std::get<WorkloadCmd>(c.body).spec;
+  EXPECT_EQ(s.readers, 1);
+  EXPECT_EQ(s.resetters + s.rescanners + s.binders + s.vfio, 0);
+  EXPECT_FALSE(s.match.has_value());
+}
+
+TEST(AgentProtocol, RefusesBadInputWithAReason) {
+  struct Case { const char* line; const char* says; };
+  const Case cases[] = {
+      {"{not json", "malformed JSON"},
+      {"[1,2]", "must be a JSON object"},
+      {R"({"id":3})", "missing string field 'type'"},
+      {R"({"type":"reboot","id":3})", "unknown command type 'reboot'"},
+      {R"({"type":"workload","id":3,"readers":-1})", "'readers' out of range"},
+      {R"({"type":"workload","id":3,"readers":"2"})", "'readers' must be an integer"},
+      {R"({"type":"workload","id":3,"match":["1af4"]})", "is not \"vendor:device\""},
+      {R"({"type":"workload","id":3,"seed":"x"})", "'seed' must be an integer"},
+      {R"({"type":"slot_power","id":3,"slot":"../../x","on":false})", "not a slot name"},
+      {R"({"type":"slot_power","id":3,"slot":"1"})", "'on' must be true or false"},
+      {R"({"type":"exec","id":3,"argv":[]})", "non-empty array"},
+      {R"({"type":"exec","id":3,"argv":["ls",1]})", "non-empty array"},
+  };
+  for (const auto& c : cases) {
+    auto r = parse_command(c.line);
+    ASSERT_TRUE(std::holds_alternative<ParseError>(r)) << c.line;
+    EXPECT_NE(std::get<ParseError>(r).message.find(c.says), std::string::npos)
+        << c.line << " -> " << std::get<ParseError>(r).message;
+  }
+  // The id survives into the error so the host can match the reply.
+  EXPECT_EQ(std::get<ParseError>(parse_command(R"({"type":"reboot","id":3})")).id, 3);
+}
+
+TEST(AgentProtocol, SlotPowerTakesNumberOrStringSlot) {
+  auto a = std::get<Command>(parse_command(R"({"type":"slot_power","id":1,"slot":5,"on":false})"));
+  EXPECT_EQ(std::get<SlotPowerCmd>(a.body).slot, "5");
+  auto b = std::get<Command>(parse_command(R"({"type":"slot_power","id":1,"slot":"5","on":true})"));
+  EXPECT_TRUE(std::get<SlotPowerCmd>(b.body).on);
+}
+
+TEST(AgentProtocol, MessagesAreOneLineWithTypeFirst) {
+  PciDevice d{"0000:01:00.0", "0x1af4", "0x1041", "0x020000", std::string("virtio-pci"), std::nullopt};
+  const std::string ready = serialise(ready_message("6.1.0-56-amd64", 2, {d}));
+  EXPECT_EQ(ready.rfind(R"({"type":"ready","kernel":"6.1.0-56-amd64","cpus":2,"devices":[{"bdf":"0000:01:00.0")", 0), 0u)
+      << ready;
+  EXPECT_NE(ready.find(R"("driver":"virtio-pci","slot":null)"), std::string::npos);
+  EXPECT_EQ(ready.back(), '\n');
+  EXPECT_EQ(ready.find('\n'), ready.size() - 1);
+
+  const std::string ev = serialise(pci_event_message({PciEvent::Kind::remove, d}));
+  EXPECT_EQ(ev.rfind(R"({"type":"pci","event":"remove","dev":{)", 0), 0u) << ev;
+
+  EXPECT_EQ(serialise(reply_error(5, "no")), "{\"type\":\"reply\",\"id\":5,\"ok\":false,\"error\":\"no\"}\n");
+  // Output from a program may be anything; it must not break the line protocol.
+  const std::string log = serialise(log_message(std::string("a\nb\xff")));
+  EXPECT_EQ(log.find('\n'), log.size() - 1) << log;
+}

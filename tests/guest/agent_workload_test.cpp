@@ -1,0 +1,119 @@
+// The workload's workers on a fake sysfs tree: readers pread real files,
+// resetters and remove/rescan write real files; devices vanish under them.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "fake_sysfs.hpp"
+#include "workload.hpp"
+
+using namespace pcirig::agent;
+using pcirig::test::FakeSysfs;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Polls `cond` until it holds or `limit` passes; the condition, not the wait, is the test.
+template <class F>
+bool eventually(F cond, std::chrono::seconds limit = std::chrono::seconds(10)) {
+  auto end = Clock::now() + limit;
+  while (Clock::now() < end) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return cond();
+}
+
+std::uint64_t get(const std::atomic<std::uint64_t>& a) { return a.load(); }
+
+}  // namespace
+
+TEST(AgentWorkload, ReadersAndResettersCountTheirWork) {
+  FakeSysfs fs;
+  fs.add_device("0000:00:00.0", "0x8086", "0x29c0", "0x060000");
+  fs.add_device("0000:01:00.0", "0x1af4", "0x1041", "0x020000", "virtio-pci", 4096, /*reset=*/true);
+  DeviceBoard board;
+  Counters counters;
+  board.publish(list_pci_devices(SysfsRoot{fs.root()}));
+  Workload w(SysfsRoot{fs.root()}, board, counters, std::nullopt);
+  WorkloadSpec spec;
+  spec.seed = 42;
+  spec.readers = 2;
+  spec.resetters = 1;
+  w.start(spec);
+  EXPECT_TRUE(eventually([&] { return get(counters.config_reads) > 100 && get(counters.resets) > 3; }));
+  w.stop();
+  const auto reads = get(counters.config_reads);
+  // Sizes 1, 2, 4 and whole spaces of 256 and 4096 bytes: more bytes than reads.
+  EXPECT_GT(get(counters.config_bytes), reads);
+  EXPECT_EQ(get(counters.read_errors), 0u);
+  EXPECT_EQ(get(counters.reset_errors), 0u);
+  // Only the endpoint was reset, never the host bridge on bus 00: its `reset`
+  // file does not even exist, so an attempt would have been an error.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(get(counters.config_reads), reads) << "workers still running after stop()";
+}
+
+TEST(AgentWorkload, AVanishedDeviceIsCountedNotFatal) {
+  FakeSysfs fs;
+  fs.add_device("0000:01:00.0", "0x1af4", "0x1041", "0x020000", "", 256, /*reset=*/true);
+  fs.add_device("0000:02:00.0", "0x1af4", "0x1042", "0x010000", "", 256, /*reset=*/true);
+  DeviceBoard board;
+  Counters counters;
+  board.publish(list_pci_devices(SysfsRoot{fs.root()}));
+  // The board still lists 02:00.0 after it is gone, as it would between two
+  // sysfs polls in the guest.
+  fs.remove_device("0000:02:00.0");
+  Workload w(SysfsRoot{fs.root()}, board, counters, std::nullopt);
+  WorkloadSpec spec;
+  spec.seed = 1;
+  spec.readers = 1;
+  spec.resetters = 1;
+  w.start(spec);
+  EXPECT_TRUE(eventually([&] { return get(counters.enodev) > 10 && get(counters.config_reads) > 10; }));
+  w.stop();
+  EXPECT_EQ(get(counters.read_errors), 0u);
+  EXPECT_EQ(get(counters.reset_errors), 0u);
+}
+
+TEST(AgentWorkload, RemoveRescanWritesTheBusRescan) {
+  FakeSysfs fs;
+  auto dir = fs.add_device("0000:01:00.0", "0x1af4", "0x1041", "0x020000");
+  FakeSysfs::write(dir / "remove", "");
+  DeviceBoard board;
+  Counters counters;
+  board.publish(list_pci_devices(SysfsRoot{fs.root()}));
+  Workload w(SysfsRoot{fs.root()}, board, counters, std::nullopt);
+  WorkloadSpec spec;
+  spec.rescanners = 1;
+  w.start(spec);
+  EXPECT_TRUE(eventually([&] { return get(counters.rescans) >= 2; }));
+  w.stop();
+  EXPECT_GE(get(counters.removes), 2u);
+  EXPECT_EQ(*read_text_file(fs.root() / "sys/bus/pci/rescan"), "1");
+}
+
+TEST(AgentWorkload, StopWithNothingRunningIsHarmless) {
+  FakeSysfs fs;
+  DeviceBoard board;
+  Counters counters;
+  Workload w(SysfsRoot{fs.root()}, board, counters, std::nullopt);
+  EXPECT_FALSE(w.running());
+  w.stop();
+  EXPECT_FALSE(w.running());
+}
+
+TEST(AgentWorkload, WorkerStreamsFollowTheSeed) {
+  auto a = Prng::for_worker(99, 1, 0), b = Prng::for_worker(99, 1, 0);
+  auto c = Prng::for_worker(99, 1, 1), d = Prng::for_worker(100, 1, 0);
+  bool differ_c = false, differ_d = false;
+  for (int i = 0; i < 16; ++i) {
+    auto x = a.next();
+    EXPECT_EQ(x, b.next());
+    differ_c |= x != c.next();
+    differ_d |= x != d.next();
+  }
+  EXPECT_TRUE(differ_c);
+  EXPECT_TRUE(differ_d);
+}

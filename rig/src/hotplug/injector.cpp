@@ -160,7 +160,9 @@ asio::awaitable<void> Injector::plug(size_t i, std::string kind) {
   auto seen = agent_.expect([slotno, dk](const json& m) {
     if (m.value("type", "") != "pci" || m.value("event", "") != "add" || !m.contains("dev")) return false;
     const json& dev = m["dev"];
-    if (dev.contains("slot") && dev["slot"].is_string()) return dev["slot"].get<std::string>() == slotno;
+    // pciehp names the slot by its physical number; acpiphp (no _SUN from QEMU) names
+    // them "0", "0-2", ...: then the kind's PCI IDs have to do.
+    if (dev.contains("slot") && dev["slot"].is_string() && dev["slot"].get<std::string>() == slotno) return true;
     return dev_matches_kind(nlohmann::json::parse(dev.dump()), dk);
   });
   double t0 = mono_seconds();
@@ -175,7 +177,7 @@ asio::awaitable<void> Injector::plug(size_t i, std::string kind) {
     co_return;
   }
   double qmp_ms = (mono_seconds() - t0) * 1000;
-  auto hit = co_await agent_.wait(seen, std::chrono::milliseconds(int64_t(5000 * scale_)));
+  auto hit = co_await agent_.wait(seen, std::chrono::milliseconds(int64_t(2500 * scale_)));
   double ms = (mono_seconds() - t0) * 1000;
   c_.plugged++;
   c_.plugged_by_kind[kind]++;
@@ -204,7 +206,9 @@ asio::awaitable<void> Injector::unplug(size_t i) {
   const double wait_s = (native ? (topo_.hotplug.native_power_off ? 4.0 : 8.0) : 2.0) * scale_;
   bool sent = false, gone = false;
   for (int attempt = 0; attempt < 200 && !sent; attempt++) {
-    QmpResult r = co_await qmp_.execute("device_del", {{"id", id}}, std::chrono::milliseconds(int64_t(5000 * scale_)));
+    json del_args = json::object();
+    del_args["id"] = id;
+    QmpResult r = co_await qmp_.execute("device_del", del_args, std::chrono::milliseconds(int64_t(5000 * scale_)));
     if (r.ok) {
       sent = true;
       break;
@@ -239,8 +243,10 @@ asio::awaitable<void> Injector::unplug(size_t i) {
   }
   if (sent && native && topo_.hotplug.native_power_off && agent_.connected()) {
     // Skip pciehp's 5 s attention-button wait: the guest powers the slot off itself.
-    auto pr = co_await agent_.command("slot_power", {{"slot", std::to_string(s.port->slot)}, {"on", false}},
-                                      std::chrono::milliseconds(int64_t(3000 * scale_)));
+    json power = json::object();
+    power["slot"] = std::to_string(s.port->slot);
+    power["on"] = false;
+    auto pr = co_await agent_.command("slot_power", power, std::chrono::milliseconds(int64_t(3000 * scale_)));
     run_.journal("slot_power", {{"slot", port}, {"ok", pr.ok && pr.msg.value("ok", false)},
                                 {"error", pr.ok ? pr.msg.value("error", "") : std::string(pr.timed_out ? "timeout" : "no reply")}});
   }

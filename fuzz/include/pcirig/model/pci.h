@@ -3,6 +3,7 @@
 // config space itself (dev->bus->ops->read/write).
 #pragma once
 
+#include <cerrno>  // EAGAIN
 #include <cstdint>
 
 #include "pcirig/model/co.h"
@@ -15,7 +16,6 @@ namespace pcirig::model {
 using u32 = std::uint32_t;
 
 inline constexpr int PCIBIOS_SUCCESSFUL = 0;
-inline constexpr int EAGAIN = 11;
 inline constexpr int PCI_VENDOR_ID = 0x00;
 inline constexpr int PCI_COMMAND = 0x04;
 
@@ -55,7 +55,7 @@ struct BitLoad {
   bool marked;
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) const noexcept { park(h, p); }
-  unsigned int await_resume() const noexcept;
+  unsigned int await_resume() const;
 };
 struct BitStore {
   bitfield* bf;
@@ -63,7 +63,7 @@ struct BitStore {
   Point p;
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) const noexcept { park(h, p); }
-  void await_resume() const noexcept;
+  void await_resume() const;
 };
 inline BitLoad bit_load(bitfield& bf, const char* name, bool marked, const char* fn, int line) {
   return {&bf, Point{PointKind::step, marked ? "data_race(READ)" : "READ", name, fn, line}, marked};

@@ -49,6 +49,9 @@ RunResult run_scenario(const Scenario& sc, Chooser& chooser, const RunConfig& cf
 RunResult run_bytes(std::span<const std::uint8_t> in, const RunConfig& cfg);
 std::vector<std::uint8_t> to_bytes(const RunResult& r);  // scenario + choices: replays r
 
+// Shrinks a reproducing input: the result ends in the same report title.
+std::vector<std::uint8_t> minimize_input(std::vector<std::uint8_t> in, const RunConfig& cfg);
+
 // The per-task timeline in kernel function names, ending in the report.
 std::string format_timeline(const RunResult& r);
 std::string format_report(const RunResult& r);

@@ -53,7 +53,7 @@ extern task_struct* current;
 
 // ---- shared loads/stores: each is a scheduling point ----
 // Races are recorded for the KCSAN oracle; `marked` = READ_ONCE/WRITE_ONCE.
-void kcsan_access(const void* addr, std::size_t size, bool write, bool marked, const char* fn) noexcept;
+void kcsan_access(const void* addr, std::size_t size, bool write, bool marked, const char* fn);
 
 template <class T>
 struct SharedLoad {
@@ -62,7 +62,7 @@ struct SharedLoad {
   Point p;
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) const noexcept { park(h, p); }
-  T await_resume() const noexcept {
+  T await_resume() const {
     kcsan_access(addr, sizeof(T), false, marked, p.fn);
     return *addr;
   }
@@ -75,7 +75,7 @@ struct SharedStore {
   Point p;
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) const noexcept { park(h, p); }
-  void await_resume() const noexcept {
+  void await_resume() const {
     kcsan_access(addr, sizeof(T), true, marked, p.fn);
     *addr = value;
   }

@@ -1,0 +1,11 @@
+// The shared callers a scenario's tasks start in (callers.cc).
+#pragma once
+
+#include "pcirig/model/co.h"
+#include "pcirig/model/scenario.h"
+
+namespace pcirig::model {
+
+Co<void> run_call(const CallSpec& c);
+
+}  // namespace pcirig::model

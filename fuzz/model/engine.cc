@@ -1,0 +1,317 @@
+// The deterministic engine: runs a scenario's tasks as coroutines, one
+// scheduling point at a time, asking a Chooser whenever more than one task
+// can run; detects quiescent hangs (deadlock, hung task) itself.
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+
+#include "pcirig/model/kernel.h"
+#include "pcirig/model/run.h"
+#include "model/callers.h"
+#include "model/internal.h"
+
+namespace pcirig::model {
+namespace {
+
+World g_world;
+task_struct g_tasks[MAX_TASKS];
+int g_ntasks = 0;
+const Variant* g_variant = nullptr;
+
+}  // namespace
+
+World& world() noexcept { return g_world; }
+std::span<task_struct> run_tasks_view() noexcept { return {g_tasks, static_cast<std::size_t>(g_ntasks)}; }
+task_struct* task_by_id(int id) noexcept { return (id >= 0 && id < g_ntasks) ? &g_tasks[id] : nullptr; }
+
+const pci_cfg_access_ops& pci_access() { return g_variant->ops; }
+
+std::string task_tag(const task_struct* t) {
+  if (!t) return "?";
+  return std::string(t->comm) + "/" + std::to_string(t->pid);
+}
+
+void park(std::coroutine_handle<> h, const Point& p) noexcept {
+  current->m.leaf = h;
+  current->m.pending = p;
+}
+
+void frame_push(const char* fn) noexcept {
+  if (current) current->m.stack.push_back(fn);
+}
+void frame_pop() noexcept {
+  if (current && !current->m.stack.empty()) current->m.stack.pop_back();
+}
+
+void record_report(ReportKind kind, std::string title, std::string body, const task_struct* t) {
+  World& w = g_world;
+  if (w.has_report) return;
+  w.has_report = true;
+  if (title.size() > 120) title.resize(120);  // syzkaller caps titles at 120 characters
+  w.report = Report{kind, std::move(title), std::move(body), t ? t->m.id : -1, w.step};
+}
+
+void oops(ReportKind kind, std::string title, std::string body) {
+  record_report(kind, std::move(title), std::move(body), current);
+  throw Halt{};
+}
+
+bool warn_on(bool cond, const char* cond_text, const char* fn, int line) {
+  if (cond)
+    oops(ReportKind::warn, std::string("WARNING in ") + fn,
+         std::string("WARNING: CPU: 0 PID: ") + std::to_string(current->pid) + " at drivers/pci/access.c " + fn +
+             "\nWARN_ON(" + cond_text + ")\nCall Trace:\n " + stack_string(current));
+  return cond;
+}
+
+// ---- titles ----
+
+static bool is_infra(const char* fn, bool memory_error) {
+  static const char* prefixes[] = {"raw_spin", "spin_", "_raw_", "mutex_", "down_", "up_", "list_", "__list",
+                                   "might_sleep", "lock_", "pci_lock_config", "pci_unlock_config", "device_"};
+  for (const char* p : prefixes)
+    if (std::strncmp(fn, p, std::strlen(p)) == 0) return true;
+  if (std::strcmp(fn, "operator()") == 0 || std::strcmp(fn, "pcirig_task") == 0) return true;
+  if (memory_error) return false;
+  static const char* wait_helpers[] = {"___wait_event", "prepare_to_wait_event", "finish_wait", "schedule",
+                                       "try_to_wake_up", "ttwu_do_wakeup", "default_wake_function",
+                                       "autoremove_wake_function", "__wake_up", "__wake_up_common",
+                                       "__wake_up_common_lock", "add_wait_queue", "remove_wait_queue",
+                                       "__add_wait_queue", "__remove_wait_queue"};
+  for (const char* p : wait_helpers)
+    if (std::strcmp(fn, p) == 0) return true;
+  return false;
+}
+
+std::string title_func(const task_struct* t, bool memory_error) {
+  if (!t || t->m.stack.empty()) return "?";
+  for (auto it = t->m.stack.rbegin(); it != t->m.stack.rend(); ++it)
+    if (!is_infra(*it, memory_error)) return *it;
+  return t->m.stack.back();
+}
+
+std::string stack_string(const task_struct* t) {
+  std::string s;
+  if (!t) return s;
+  for (auto it = t->m.stack.rbegin(); it != t->m.stack.rend(); ++it) {
+    if (std::strcmp(*it, "pcirig_task") == 0) continue;
+    if (!s.empty()) s += " <- ";
+    s += std::strcmp(*it, "operator()") == 0 ? "(wait_event condition)" : *it;
+  }
+  return s;
+}
+
+// ---- the run ----
+
+static Co<void> pcirig_task(std::vector<CallSpec> calls)
+{
+	for (const CallSpec& c : calls)
+		co_await run_call(c);
+}
+
+static bool enabled(const task_struct& t) {
+  if (t.m.done) return false;
+  switch (t.m.pending.kind) {
+    case PointKind::step: return true;
+    case PointKind::acquire: return t.m.pending.lock->can_take(&t, t.m.pending.mode);
+    case PointKind::sleep: return t.__state == TASK_RUNNING;
+  }
+  return true;
+}
+
+// No task can run but some are not done: a deadlock or a hung task.
+static void quiescence_report() {
+  // Wait-for graph: a task parked on a lock waits for one of its holders.
+  auto waits_for = [](const task_struct& t) -> const task_struct* {
+    if (t.m.done || t.m.pending.kind != PointKind::acquire) return nullptr;
+    return t.m.pending.lock->a_holder();
+  };
+  for (int i = 0; i < g_ntasks; ++i) {
+    // Follow the chain from task i; a revisit of i is a cycle through it.
+    const task_struct* cur = &g_tasks[i];
+    std::vector<const task_struct*> chain{cur};
+    for (int hops = 0; hops < g_ntasks; ++hops) {
+      cur = waits_for(*cur);
+      if (!cur) break;
+      if (cur == &g_tasks[i]) {
+        bool spinning = true;
+        std::string body = "pcirig: deadlock, every task below waits for a lock the next one holds:\n";
+        for (const task_struct* t : chain) {
+          spinning = spinning && !t->m.pending.lock->sleeping;
+          body += " " + task_tag(t) + " waits for " + t->m.pending.lock->name + " in " + t->m.pending.fn +
+                  "\n   " + stack_string(t) + "\n";
+        }
+        body += " *** DEADLOCK ***";
+        record_report(ReportKind::deadlock,
+                      (spinning ? "BUG: soft lockup in " : "INFO: task hung in ") + title_func(&g_tasks[i]), body,
+                      &g_tasks[i]);
+        return;
+      }
+      chain.push_back(cur);
+    }
+  }
+  if (!g_world.oracles.hung_task) return;
+  // A sleeper nobody can wake: the lost wake-up.
+  for (int i = 0; i < g_ntasks; ++i) {
+    const task_struct& t = g_tasks[i];
+    if (t.m.done) continue;
+    if (t.m.pending.kind == PointKind::sleep) {
+      std::string body = "INFO: task " + task_tag(&t) + " blocked for more than 120 seconds.\n" +
+                         "task:" + t.comm + " state:D (slept at step " + std::to_string(t.m.slept_at) +
+                         "; no task left that can wake it)\nCall Trace:\n " + stack_string(&t);
+      record_report(ReportKind::hung_task, "INFO: task hung in " + title_func(&t), body, &t);
+      return;
+    }
+  }
+  // Waiting on a lock whose holder finished without releasing it.
+  for (int i = 0; i < g_ntasks; ++i) {
+    const task_struct& t = g_tasks[i];
+    if (t.m.done) continue;
+    record_report(ReportKind::hung_task, "INFO: task hung in " + title_func(&t),
+                  "INFO: task " + task_tag(&t) + " waits forever for " + t.m.pending.lock->name +
+                      " (its holder is gone)\nCall Trace:\n " + stack_string(&t),
+                  &t);
+    return;
+  }
+}
+
+static std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
+  h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+  return h;
+}
+
+// Abstract state: each task's pc and state, lock owners, the blocked bits and
+// the wait queue's contents (by owning task), for libFuzzer's extra counters.
+static std::uint64_t abstract_state() {
+  auto owner_id = [](const task_struct* t) -> std::uint64_t { return t ? 1 + t->m.id : 0; };
+  std::uint64_t h = 0;
+  for (int i = 0; i < g_ntasks; ++i) {
+    const task_struct& t = g_tasks[i];
+    h = mix(h, reinterpret_cast<std::uintptr_t>(t.m.pending.fn));
+    h = mix(h, static_cast<std::uint64_t>(t.m.pending.line) << 8 | t.m.done << 4 | t.__state);
+    h = mix(h, owner_id(t.pi_lock.owner));
+  }
+  h = mix(h, owner_id(pci_lock.owner));
+  h = mix(h, owner_id(pci_cfg_wait.lock.owner));
+  for (int d = 0; d < run_ndevs(); ++d) {
+    pci_dev* dev = pci_dev_by_id(d);
+    h = mix(h, dev->bitfield_word << 8 | owner_id(dev->dev.mutex.owner));
+  }
+  const list_head* head = &pci_cfg_wait.head;
+  const list_head* n = head->next;
+  for (int k = 0; k < 8 && n != head; ++k) {
+    const StackObject* o = stack_object_at(n);
+    if (!o || o->died || (reinterpret_cast<std::uintptr_t>(n) >> 47) != 0) {
+      h = mix(h, 0xbad);
+      break;
+    }
+    h = mix(h, 16 + o->owner);
+    n = n->next;
+  }
+  return h;
+}
+
+static void reset_world(const RunConfig& cfg, int ntasks, int ndevs) {
+  World& w = g_world;
+  w.oracles = cfg.oracles;
+  w.lockless_config = cfg.lockless_config;
+  w.step = 0;
+  w.trace.clear();
+  w.has_report = false;
+  w.report = Report{};
+  w.stack_objects.clear();
+  w.step_hook = cfg.step_hook;
+  arena_reset();
+  lockdep_reset();
+  kcsan_reset();
+  pci_reset_globals(ndevs);
+  g_ntasks = ntasks;
+  static const char* pi_names[MAX_TASKS] = {"T0->pi_lock", "T1->pi_lock", "T2->pi_lock",
+                                            "T3->pi_lock", "T4->pi_lock", "T5->pi_lock"};
+  for (int i = 0; i < ntasks; ++i) {
+    task_struct& t = g_tasks[i];
+    t.pid = 101 + i;
+    std::snprintf(t.comm, sizeof t.comm, "T%d", i);
+    t.__state = TASK_RUNNING;
+    t.pi_lock = raw_spinlock_t{};
+    t.pi_lock.init(pi_names[i], "&p->pi_lock", false);
+    t.m = task_struct::model_state{};
+    t.m.id = i;
+    t.m.done = false;
+    t.m.vc[i] = 1;
+  }
+}
+
+RunResult run_scenario(const Scenario& sc, Chooser& chooser, const RunConfig& cfg) {
+  RunResult r;
+  r.scenario = sc;
+  const int n = std::min<int>(static_cast<int>(sc.tasks.size()), MAX_TASKS);
+  g_variant = cfg.variant;
+  reset_world(cfg, n, sc.ndevs);
+
+  std::vector<Co<void>> roots;
+  roots.reserve(n);
+  for (int i = 0; i < n; ++i) {
+    current = &g_tasks[i];
+    roots.push_back(pcirig_task(sc.tasks[i]));
+    g_tasks[i].m.leaf = roots.back().raw();
+    g_tasks[i].m.stack.push_back(roots.back().name());
+    const char* entry = sc.tasks[i].empty() ? "idle" : call_entry(sc.tasks[i][0].call);
+    g_tasks[i].m.pending = Point{PointKind::step, "start", nullptr, entry, 0};
+  }
+  current = nullptr;
+
+  World& w = g_world;
+  int cur = -1;
+  int cand[MAX_TASKS];
+  for (;;) {
+    int nc = 0;
+    bool all_done = true;
+    for (int i = 0; i < n; ++i) {
+      all_done = all_done && g_tasks[i].m.done;
+      if (enabled(g_tasks[i])) cand[nc++] = i;
+    }
+    if (nc == 0) {
+      if (!all_done) quiescence_report();
+      break;
+    }
+    if (w.step >= cfg.max_steps) {
+      r.step_bound_hit = true;
+      break;
+    }
+    int pick = cand[0];
+    if (nc > 1) {
+      int idx = chooser.choose(std::span<const int>(cand, nc), cur, w.step);
+      idx = ((idx % nc) + nc) % nc;
+      r.choices.push_back(static_cast<std::uint8_t>(idx));
+      pick = cand[idx];
+    }
+    cur = pick;
+    task_struct& t = g_tasks[pick];
+    current = &t;
+    if (cfg.keep_trace)
+      w.trace.push_back(TraceEntry{static_cast<std::uint32_t>(w.step), static_cast<std::uint8_t>(pick),
+                                   static_cast<std::uint8_t>(t.m.stack.size()), t.m.pending});
+    ++w.step;
+    try {
+      t.m.leaf.resume();
+    } catch (const Halt&) {
+      break;
+    }
+    if (roots[pick].raw().done()) t.m.done = true;
+    if (w.step_hook) w.step_hook(abstract_state());
+  }
+
+  r.has_report = w.has_report;
+  r.report = w.report;
+  r.steps = w.step;
+  r.trace = std::move(w.trace);
+  w.trace.clear();
+  // Tear down while `current` is valid for destructors that look at it.
+  current = nullptr;
+  roots.clear();
+  return r;
+}
+
+}  // namespace pcirig::model

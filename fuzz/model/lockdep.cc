@@ -1,0 +1,115 @@
+// Lock-order inversion oracle, after kernel/locking/lockdep.c: a directed
+// graph of lock classes, edge A -> B when B is taken while A is the most
+// recent (non-trylock) held lock; a new edge closing a cycle is reported even
+// if this schedule never hung. Trylocks add no edge into the tried lock.
+#include "model/lockdep.h"
+
+#include <array>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "pcirig/model/sched.h"
+#include "model/internal.h"
+
+namespace pcirig::model {
+namespace {
+
+constexpr int MAX_CLASSES = 32;
+
+struct Edge {
+  bool present = false;
+  int task = -1;
+  std::string where;  // stack of the acquirer when first seen
+};
+
+struct Graph {
+  std::array<std::array<Edge, MAX_CLASSES>, MAX_CLASSES> e;
+};
+
+std::vector<lock_class*>& classes() {
+  static std::vector<lock_class*> c;
+  return c;
+}
+Graph& graph() {
+  static Graph g;
+  return g;
+}
+
+// Path from `from` to `to` (class ids), empty if none.
+bool find_path(int from, int to, std::vector<int>& path, std::array<bool, MAX_CLASSES>& seen) {
+  path.push_back(from);
+  if (from == to) return true;
+  seen[from] = true;
+  for (int n = 0; n < MAX_CLASSES; ++n)
+    if (graph().e[from][n].present && !seen[n] && find_path(n, to, path, seen)) return true;
+  path.pop_back();
+  return false;
+}
+
+}  // namespace
+
+lock_class* lockdep_class(const char* name) {
+  for (auto* c : classes())
+    if (std::strcmp(c->name, name) == 0) return c;
+  if (classes().size() >= MAX_CLASSES) return nullptr;
+  auto* c = new lock_class{name, static_cast<int>(classes().size())};  // interned for the process
+  classes().push_back(c);
+  return c;
+}
+
+void lockdep_reset() noexcept {
+  for (auto& row : graph().e)
+    for (auto& e : row) e = Edge{};
+}
+
+void lockdep_check_acquire(lock_base* l, int mode, bool trylock, const Point& p) {
+  if (!world().oracles.lockdep) return;
+  task_struct* t = current;
+  if (!l->cls) return;  // lockdep_set_novalidate_class()
+  // Recursion on a non-shared lock: a certain self-deadlock.
+  if (l->held_by(t) && !trylock && !(mode == LOCK_SHARED)) {
+    oops(ReportKind::deadlock, "possible deadlock in " + title_func(t),
+         std::string("WARNING: possible recursive locking detected\n") + task_tag(t) +
+             " is trying to acquire lock:\n (" + l->cls->name + ") at: " + p.fn +
+             "\n\nbut task is already holding lock:\n (" + l->cls->name + ")\n\n*** DEADLOCK ***");
+  }
+  if (trylock) return;
+  // The most recent held non-trylock lock with a class.
+  const held_lock* prev = nullptr;
+  for (auto it = t->m.held.rbegin(); it != t->m.held.rend(); ++it) {
+    if (!it->lock->cls) continue;
+    prev = &*it;
+    if (!it->trylock) break;
+  }
+  if (!prev) return;
+  int a = prev->lock->cls->id, b = l->cls->id;
+  if (a == b || graph().e[a][b].present) return;
+  std::vector<int> path;
+  std::array<bool, MAX_CLASSES> seen{};
+  if (find_path(b, a, path, seen)) {
+    std::string body =
+        "======================================================\n"
+        "WARNING: possible circular locking dependency detected\n"
+        "------------------------------------------------------\n";
+    body += task_tag(t) + " is trying to acquire lock:\n (" + l->cls->name + "){....}, at: " + p.fn + "\n\n";
+    body += std::string("but task is already holding lock:\n (") + prev->lock->cls->name + "){....}, at: " +
+            prev->fn + "\n\nwhich lock already depends on the new lock.\n\n";
+    body += "the existing dependency chain (in reverse order) is:\n";
+    for (std::size_t i = path.size() - 1; i > 0; --i) {
+      const Edge& e = graph().e[path[i - 1]][path[i]];
+      body += "\n-> #" + std::to_string(i - 1) + " (" + classes()[path[i]]->name + "){....}:\n   taken while holding " +
+              classes()[path[i - 1]]->name + " by " + (e.task >= 0 ? "T" + std::to_string(e.task) : "?") +
+              " in " + e.where + "\n";
+    }
+    body += "\nother info that might help us debug this:\n";
+    body += " Chain exists of:\n   ";
+    for (std::size_t i = 0; i < path.size(); ++i) body += std::string(classes()[path[i]]->name) + " --> ";
+    body += l->cls->name;
+    body += "\n\n *** DEADLOCK ***";
+    oops(ReportKind::lock_inversion, "possible deadlock in " + title_func(t), body);
+  }
+  graph().e[a][b] = Edge{true, t->m.id, stack_string(t)};
+}
+
+}  // namespace pcirig::model

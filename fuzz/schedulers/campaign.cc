@@ -1,0 +1,56 @@
+// Random scenarios under random or PCT schedules, one seed per run.
+#include <chrono>
+
+#include "pcirig/model/schedulers.h"
+
+namespace pcirig::model {
+
+namespace {
+// A non-preemptive run's length: PCT's k.
+class FirstChooser final : public Chooser {
+ public:
+  int choose(std::span<const int> cand, int cur, std::uint64_t) override {
+    for (std::size_t i = 0; i < cand.size(); ++i)
+      if (cand[i] == cur) return static_cast<int>(i);
+    return 0;
+  }
+};
+}  // namespace
+
+CampaignResult campaign(SchedulerKind s, const RunConfig& cfg_in, std::uint64_t seed, double time_cap_s,
+                        std::uint64_t max_runs, int pct_depth) {
+  CampaignResult res;
+  RunConfig cfg = cfg_in;
+  cfg.keep_trace = false;
+  auto t0 = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  for (std::uint64_t i = 0; i < max_runs; ++i) {
+    if ((i & 63) == 0 && elapsed() > time_cap_s) break;
+    std::mt19937_64 rng(seed + i);
+    std::uint8_t bytes[32];
+    for (auto& b : bytes) b = static_cast<std::uint8_t>(rng());
+    std::size_t used = 0;
+    Scenario sc = decode_scenario(bytes, used);
+    RunResult r;
+    if (s == SchedulerKind::pct) {
+      FirstChooser fc;
+      std::uint64_t k = run_scenario(sc, fc, cfg).steps;
+      PctChooser ch(rng(), pct_depth, static_cast<int>(sc.tasks.size()), k);
+      r = run_scenario(sc, ch, cfg);
+    } else {
+      RandomChooser ch(rng());
+      r = run_scenario(sc, ch, cfg);
+    }
+    ++res.runs;
+    if (r.has_report) {
+      res.found = true;
+      res.input = to_bytes(r);
+      res.first = std::move(r);
+      break;
+    }
+  }
+  res.seconds = elapsed();
+  return res;
+}
+
+}  // namespace pcirig::model

@@ -38,6 +38,15 @@ esac
 out=${out:-$PCIRIG_CACHE/images/$kernel}
 start=$(date +%s.%N)
 
+# One image build at a time per cache: run.sh, the tests and the orchestrator
+# may all ask for the same image at once, and they share the unpacked kernel.
+mkdir -p "$PCIRIG_CACHE"
+exec 9>"$PCIRIG_CACHE/.images.lock"
+if ! flock -n 9; then
+  log "waiting for another image build to finish"
+  flock 9
+fi
+
 # The agent binary: --agent, else the main build's, else build it (the main
 # build if configured, else the agent alone so an image never waits on other parts).
 resolve_agent() {
@@ -74,7 +83,9 @@ case "$kernel" in
     log "kernel $kernel: $builder $kernel $kout"
     "$builder" "$kernel" "$kout" >&2 || die "building the $kernel kernel failed (see above)"
     [ -f "$kout/kernel.json" ] && [ -f "$kout/config" ] || die "$builder left no kernel.json/config in $kout"
-    kernel_identity="$kernel $(tr -d '\n' <"$kout/kernel.json")"
+    # Release and the kernel's own cache key: not build_seconds, which differs
+    # between two builds of the same inputs.
+    kernel_identity="$kernel $(json_field "$kout/kernel.json" release) $(json_field "$kout/kernel.json" cache_key)"
     module_list=""  # drivers built in
     ;;
 esac
@@ -101,7 +112,7 @@ case "$kernel" in
     prepare_debian_kernel
     ;;
   fixed|regression)
-    KERNEL_RELEASE=$(sed -n 's/.*"release" *: *"\([^"]*\)".*/\1/p' "$kout/kernel.json")
+    KERNEL_RELEASE=$(json_field "$kout/kernel.json" release)
     KERNEL_CONFIG="$kout/config"
     if [ -s "$kout/vmlinux" ]; then KERNEL_IMAGE="$kout/vmlinux"; else KERNEL_IMAGE="$kout/bzImage"; fi
     [ -s "$KERNEL_IMAGE" ] || die "no vmlinux or bzImage in $kout"

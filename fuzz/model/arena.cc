@@ -1,6 +1,7 @@
 // The per-run frame arena: coroutine frames never reuse memory within a run,
 // so a pointer into a returned frame stays recognisably dead; freed frames
 // are filled with the slab's POISON_FREE byte (0x6b).
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -19,6 +20,7 @@ constexpr std::size_t CHUNK = 1u << 20;
 struct Arena {
   std::vector<std::unique_ptr<std::byte[]>> chunks;
   std::size_t chunk = 0, off = 0;
+  void* last = nullptr;  // the frame allocated last (frame_check)
 };
 Arena& arena() {
   static Arena a;
@@ -38,12 +40,28 @@ void* frame_alloc(std::size_t n) {
     if (a.chunk == a.chunks.size()) a.chunks.emplace_back(new std::byte[CHUNK]);
   }
   void* p = a.chunks[a.chunk].get() + a.off;
-  if (std::getenv("PCIRIG_DEBUG_ARENA")) std::fprintf(stderr, "alloc %zu -> %p\n", n, p);
+  a.last = p;
   a.off += n;
   return p;
 }
 
-void frame_free(void* p, std::size_t n) noexcept { if (std::getenv("PCIRIG_DEBUG_ARENA")) std::fprintf(stderr, "free %p %zu\n", p, n); std::memset(p, 0x6b, n); }
+void frame_free(void* p, std::size_t n) noexcept { std::memset(p, 0x6b, n); }
+
+void frame_check(void* handle_address, const char* fn) noexcept {
+#if defined(__clang__)
+  // clang may elide a callee's allocation into its caller's frame (HALO):
+  // there is no "frame just allocated" to compare with, and no GCC bug.
+  (void)handle_address;
+  (void)fn;
+  return;
+#endif
+  if (handle_address == arena().last) return;
+  std::fprintf(stderr,
+               "pcirig: coroutine %s: handle %p is not its frame %p. The compiler miscompiled a co_await\n"
+               "inside an if/while condition (a GCC 12 bug); write `if (bool x = co_await ...)` instead.\n",
+               fn, handle_address, arena().last);
+  std::abort();
+}
 
 void arena_reset() noexcept {
   arena().chunk = 0;

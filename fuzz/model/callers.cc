@@ -34,8 +34,8 @@ static Co<void> pci_dev_lock(pci_dev* dev)
 
 static Co<int> pci_dev_trylock(pci_dev* dev)
 {
-	if (co_await pci_access().pci_cfg_access_trylock(dev)) {
-		if (co_await device_trylock(&dev->dev))
+	if (bool cfg_locked = co_await pci_access().pci_cfg_access_trylock(dev)) {
+		if (bool dev_locked = co_await device_trylock(&dev->dev))
 			co_return 1;
 		co_await pci_access().pci_cfg_access_unlock(dev);
 	}
@@ -85,7 +85,7 @@ static Co<int> pci_try_reset_function(pci_dev* dev)
 {
 	int rc;
 
-	if (!co_await pci_dev_trylock(dev))
+	if (int locked = co_await pci_dev_trylock(dev); !locked)
 		co_return -EAGAIN;
 
 	co_await pci_dev_save_and_disable(dev);

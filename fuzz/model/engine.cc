@@ -69,7 +69,8 @@ bool warn_on(bool cond, const char* cond_text, const char* fn, int line) {
 
 static bool is_infra(const char* fn, bool memory_error) {
   static const char* prefixes[] = {"raw_spin", "spin_", "_raw_", "mutex_", "down_", "up_", "list_", "__list",
-                                   "might_sleep", "lock_", "pci_lock_config", "pci_unlock_config", "device_"};
+                                   "might_sleep", "lock_", "pci_lock_config", "pci_unlock_config", "device_",
+                                   "pci_ops_"};  // pci_ops_*: dev->bus->ops->read/write, an indirect call
   for (const char* p : prefixes)
     if (std::strncmp(fn, p, std::strlen(p)) == 0) return true;
   if (std::strcmp(fn, "operator()") == 0 || std::strcmp(fn, "pcirig_task") == 0) return true;
@@ -244,20 +245,35 @@ static void reset_world(const RunConfig& cfg, int ntasks, int ndevs) {
 }
 
 RunResult run_scenario(const Scenario& sc, Chooser& chooser, const RunConfig& cfg) {
-  RunResult r;
-  r.scenario = sc;
+  std::vector<TaskBody> bodies;
+  std::vector<const char*> entries;
   const int n = std::min<int>(static_cast<int>(sc.tasks.size()), MAX_TASKS);
+  for (int i = 0; i < n; ++i) {
+    bodies.push_back([calls = sc.tasks[i]] { return pcirig_task(calls); });
+    entries.push_back(sc.tasks[i].empty() ? "idle" : call_entry(sc.tasks[i][0].call));
+  }
+  RunResult r = run_bodies(bodies, sc.ndevs, chooser, cfg, entries);
+  r.scenario = sc;
+  return r;
+}
+
+RunResult run_bodies(const std::vector<TaskBody>& bodies, int ndevs, Chooser& chooser, const RunConfig& cfg,
+                     const std::vector<const char*>& entries) {
+  RunResult r;
+  const int n = std::min<int>(static_cast<int>(bodies.size()), MAX_TASKS);
+  r.scenario.ndevs = ndevs;
+  r.scenario.tasks.resize(n);
   g_variant = cfg.variant;
-  reset_world(cfg, n, sc.ndevs);
+  reset_world(cfg, n, ndevs);
 
   std::vector<Co<void>> roots;
   roots.reserve(n);
   for (int i = 0; i < n; ++i) {
     current = &g_tasks[i];
-    roots.push_back(pcirig_task(sc.tasks[i]));
+    roots.push_back(bodies[i]());
     g_tasks[i].m.leaf = roots.back().raw();
     g_tasks[i].m.stack.push_back(roots.back().name());
-    const char* entry = sc.tasks[i].empty() ? "idle" : call_entry(sc.tasks[i][0].call);
+    const char* entry = i < static_cast<int>(entries.size()) ? entries[i] : roots.back().name();
     g_tasks[i].m.pending = Point{PointKind::step, "start", nullptr, entry, 0};
   }
   current = nullptr;

@@ -1,6 +1,7 @@
 // Reading and writing saved model inputs (see input_file.h).
 #include "pcirig/model/input_file.h"
 
+#include <cctype>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -42,12 +43,10 @@ SavedInput read_input_file(const std::string& path) {
     else if (key == "bytes") {
       if (val.size() % 2) throw std::runtime_error(path + ":" + std::to_string(lineno) + ": odd number of hex digits");
       for (std::size_t i = 0; i < val.size(); i += 2) {
-        try {
-          in.bytes.push_back(static_cast<std::uint8_t>(std::stoul(val.substr(i, 2), nullptr, 16)));
-        } catch (const std::logic_error&) {
+        if (!std::isxdigit(static_cast<unsigned char>(val[i])) || !std::isxdigit(static_cast<unsigned char>(val[i + 1])))
           throw std::runtime_error(path + ":" + std::to_string(lineno) + ":" + std::to_string(colon + 3 + i) +
                                    ": bad hex in key 'bytes'");
-        }
+        in.bytes.push_back(static_cast<std::uint8_t>(std::stoul(val.substr(i, 2), nullptr, 16)));
       }
       have_bytes = true;
     } else {

@@ -68,7 +68,7 @@ void lockdep_check_acquire(lock_base* l, int mode, bool trylock, const Point& p)
   task_struct* t = current;
   if (!l->cls) return;  // lockdep_set_novalidate_class()
   // Recursion on a non-shared lock: a certain self-deadlock.
-  if (l->held_by(t) && !trylock && !(mode == LOCK_SHARED)) {
+  if (l->held_by(t) && !trylock) {
     oops(ReportKind::deadlock, "possible deadlock in " + title_func(t),
          std::string("WARNING: possible recursive locking detected\n") + task_tag(t) +
              " is trying to acquire lock:\n (" + l->cls->name + ") at: " + p.fn +

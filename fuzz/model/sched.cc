@@ -44,7 +44,7 @@ Co<int> try_to_wake_up(task_struct* p, unsigned int state, int wake_flags)
 	int success = 0;
 
 	co_await raw_spin_lock_irqsave(&p->pi_lock, flags);
-	if (co_await READ_ONCE(p->__state) & state) {
+	if (unsigned int match = co_await READ_ONCE(p->__state) & state) {
 		success = 1;
 		co_await ttwu_do_wakeup(p);
 	}

@@ -17,6 +17,7 @@ wait_queue_entry::~wait_queue_entry() { stack_object_died(this); }
 
 void wait_queue_head::init(const char* n, const char* lock_name) {
   name = n;
+  lock = spinlock_t{};
   lock.init(lock_name, lock_name, false);
   head.next = head.prev = &head;
 }

@@ -5,18 +5,6 @@
 
 namespace pcirig::model {
 
-namespace {
-// A non-preemptive run's length: PCT's k.
-class FirstChooser final : public Chooser {
- public:
-  int choose(std::span<const int> cand, int cur, std::uint64_t) override {
-    for (std::size_t i = 0; i < cand.size(); ++i)
-      if (cand[i] == cur) return static_cast<int>(i);
-    return 0;
-  }
-};
-}  // namespace
-
 CampaignResult campaign(SchedulerKind s, const RunConfig& cfg_in, std::uint64_t seed, double time_cap_s,
                         std::uint64_t max_runs, int pct_depth) {
   CampaignResult res;
@@ -33,7 +21,7 @@ CampaignResult campaign(SchedulerKind s, const RunConfig& cfg_in, std::uint64_t 
     Scenario sc = decode_scenario(bytes, used);
     RunResult r;
     if (s == SchedulerKind::pct) {
-      FirstChooser fc;
+      NonPreemptiveChooser fc;  // a non-preemptive run's length is PCT's k
       std::uint64_t k = run_scenario(sc, fc, cfg).steps;
       PctChooser ch(rng(), pct_depth, static_cast<int>(sc.tasks.size()), k);
       r = run_scenario(sc, ch, cfg);

@@ -39,7 +39,7 @@ static Co<void> pci_cfg_access_lock(pci_dev* dev)
 
 static Co<bool> pci_cfg_access_trylock(pci_dev* dev)
 {
-	if (!co_await down_write_trylock(&dev->cfg_access_sem))
+	if (bool locked = co_await down_write_trylock(&dev->cfg_access_sem); !locked)
 		co_return false;
 	co_await WRITE(dev->block_cfg_access, 1);
 	co_return true;
@@ -58,9 +58,15 @@ static Co<int> pci_bus_read_config_dword(pci_dev* dev, int pos, u32* val)
 	int res;
 	u32 data = 0;
 
-	co_await down_read(&dev->cfg_access_sem);
+	/* model: the task that blocked the device may still access it, as with
+	 * block_cfg_access (pci_reset_function saves state while blocked) */
+	bool owner = dev->cfg_access_sem.writer == current;
+
+	if (!owner)
+		co_await down_read(&dev->cfg_access_sem);
 	res = co_await pci_ops_read(dev, pos, &data);
-	co_await up_read(&dev->cfg_access_sem);
+	if (!owner)
+		co_await up_read(&dev->cfg_access_sem);
 	*val = data;
 	co_return res;
 }

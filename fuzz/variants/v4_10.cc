@@ -12,12 +12,13 @@ static Co<void> pci_wait_cfg(pci_dev* dev)
 	DECLARE_WAITQUEUE(wait, current);
 
 	co_await __add_wait_queue(&pci_cfg_wait, &wait);
-	do {
+	for (bool blocked = true; blocked;) {  /* do { ... } while (dev->block_cfg_access) */
 		co_await set_current_state(TASK_UNINTERRUPTIBLE);
 		co_await raw_spin_unlock_irq(&pci_lock);
 		co_await schedule();
 		co_await raw_spin_lock_irq(&pci_lock);
-	} while (co_await READ(dev->block_cfg_access));
+		blocked = co_await READ(dev->block_cfg_access);
+	}
 	co_await __remove_wait_queue(&pci_cfg_wait, &wait);
 }
 
@@ -27,7 +28,7 @@ static Co<int> pci_user_read_config_dword(pci_dev* dev, int pos, u32* val)
 	u32 data = -1;
 
 	co_await raw_spin_lock_irq(&pci_lock);
-	if (co_await READ(dev->block_cfg_access))
+	if (bool blocked = co_await READ(dev->block_cfg_access))
 		co_await pci_wait_cfg(dev);
 	ret = co_await pci_ops_read(dev, pos, &data);
 	co_await raw_spin_unlock_irq(&pci_lock);
@@ -40,7 +41,7 @@ static Co<int> pci_user_write_config_dword(pci_dev* dev, int pos, u32 val)
 	int ret = 0;
 
 	co_await raw_spin_lock_irq(&pci_lock);
-	if (co_await READ(dev->block_cfg_access))
+	if (bool blocked = co_await READ(dev->block_cfg_access))
 		co_await pci_wait_cfg(dev);
 	ret = co_await pci_ops_write(dev, pos, val);
 	co_await raw_spin_unlock_irq(&pci_lock);
@@ -52,7 +53,7 @@ static Co<void> pci_cfg_access_lock(pci_dev* dev)
 	might_sleep();
 
 	co_await raw_spin_lock_irq(&pci_lock);
-	if (co_await READ(dev->block_cfg_access))
+	if (bool blocked = co_await READ(dev->block_cfg_access))
 		co_await pci_wait_cfg(dev);
 	co_await WRITE(dev->block_cfg_access, 1);
 	co_await raw_spin_unlock_irq(&pci_lock);
@@ -64,7 +65,7 @@ static Co<bool> pci_cfg_access_trylock(pci_dev* dev)
 	bool locked = true;
 
 	co_await raw_spin_lock_irqsave(&pci_lock, flags);
-	if (co_await READ(dev->block_cfg_access))
+	if (bool blocked = co_await READ(dev->block_cfg_access))
 		locked = false;
 	else
 		co_await WRITE(dev->block_cfg_access, 1);

@@ -154,15 +154,24 @@ start=$(date +%s.%N)
 base_tree=$kbuild/tree-${base_key:0:16}-base
 tree=$kbuild/tree-${key:0:16}-$name
 logf=$kbuild/logs/$name-${key:0:16}.log
-: >"$logf"
-if [ ${#patches[@]} -eq 0 ]; then
+# The unpatched tree is fixed's: other names work in their own copy, since
+# LOCALVERSION (-pcirig-NAME) differs.
+if [ "$name" = fixed ]; then
   tree=$base_tree
 fi
 if [ ! -f "$tree/.pcirig-configured" ]; then
+  : >"$logf"
   rm -rf "$tree"
   if [ "$tree" != "$base_tree" ] && [ -f "$base_tree/.pcirig-built" ]; then
     log "$name: copying the built unpatched tree $base_tree (incremental build)"
-    cp -a "$base_tree" "$tree.copying" && mv "$tree.copying" "$tree"
+    rm -rf "$tree.copying"
+    cp -a "$base_tree" "$tree.copying"
+    # tools/objtool records absolute paths in its .cmd files: left as they are,
+    # the new path relinks objtool, and every object that objtool checked is
+    # rebuilt with it (a full build). Point them at the copy instead.
+    (cd "$tree.copying" && grep -rlF "$base_tree" --include='*.cmd' --include='*.d' . || true) |
+      while IFS= read -r f; do sed -i "s|$base_tree|$tree|g" "$tree.copying/$f"; done
+    mv "$tree.copying" "$tree"
     rm -f "$tree/.pcirig-built"
   else
     unpack "$tree"
@@ -174,11 +183,17 @@ if [ ! -f "$tree/.pcirig-configured" ]; then
   done
   touch "$tree/.pcirig-configured"
 fi
-log "$name: building in $tree (log: $logf)"
-kmake "$tree" "$logf" bzImage
-touch "$tree/.pcirig-built"
-end=$(date +%s.%N)
-seconds=$(echo "$end - $start" | bc)
+if [ -f "$tree/.pcirig-built" ] && [ "$(cut -d' ' -f1 "$tree/.pcirig-built")" = "$key" ]; then
+  # Built before for another OUTDIR: copy, and report the original build time.
+  log "$name: already built in $tree"
+  seconds=$(cut -d' ' -f2 "$tree/.pcirig-built")
+else
+  log "$name: building in $tree (log: $logf)"
+  kmake "$tree" "$logf" bzImage
+  end=$(date +%s.%N)
+  seconds=$(echo "$end - $start" | bc)
+  echo "$key $seconds" >"$tree/.pcirig-built"
+fi
 release=$(make -C "$tree" -s LOCALVERSION="-pcirig-$name" kernelrelease)
 
 cp "$tree/arch/x86/boot/bzImage" "$outdir/bzImage.tmp" && mv "$outdir/bzImage.tmp" "$outdir/bzImage"

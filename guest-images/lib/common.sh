@@ -28,3 +28,9 @@ config_flag_json() {  # CONFIG_FILE NAME
 }
 
 json_string() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
+
+# A string field of a flat JSON file (kernel.json): enough for the few files
+# this part reads, without a JSON tool on the host.
+json_field() {  # FILE KEY
+  sed -n 's/.*"'"$2"'" *: *"\([^"]*\)".*/\1/p' "$1" | head -1
+}

@@ -10,6 +10,9 @@ export PCIRIG_CACHE="${PCIRIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pcirig}"
 source "$images/lib/common.sh"
 source "$images/lib/debian-kernel.sh"
 
+mkdir -p "$PCIRIG_CACHE"
+exec 9>"$PCIRIG_CACHE/.testmod.lock"
+flock 9
 resolve_debian_kernel
 common_pkg="linux-headers-${KERNEL_RELEASE%-amd64}-common"
 kbuild_pkg=$(apt-cache depends "linux-headers-$KERNEL_RELEASE" 2>/dev/null |

@@ -56,6 +56,18 @@ elif [[ $out == *"unknown kernel 'plan9'"* ]]; then pass "unknown kernel refused
 if out=$("$images/build.sh" --frobnicate 2>&1); then fail "--frobnicate accepted"
 elif [[ $out == *"unknown argument '--frobnicate'"* ]]; then pass "unknown argument refused"; else fail "unclear: $out"; fi
 
+# --- no route to the mirror: a clear error, nothing half-written ------------
+# (an empty cache and a proxy that refuses connections; apt honours http_proxy)
+if out=$(PCIRIG_CACHE="$tmp/nonet-cache" http_proxy=http://127.0.0.1:9 \
+         "$images/build.sh" --out "$tmp/nonet" --agent "$agent" 2>&1); then
+  fail "build.sh succeeded without a mirror"
+elif [[ $out == *"no network to the Debian mirror"* ]] && [ ! -e "$tmp/nonet/image.json" ] &&
+     [ -z "$(ls "$tmp/nonet-cache/debs" 2>/dev/null)" ]; then
+  pass "no mirror: clear error, no image, no partial .deb"
+else
+  fail "no-mirror error unclear or debris left: $out"
+fi
+
 # --- a real Debian image into a temp dir ---------------------------------------
 out="$tmp/image"
 if ! "$images/build.sh" --kernel debian --out "$out" --agent "$agent" 2>"$tmp/build.log"; then

@@ -163,20 +163,20 @@ std::string frame_symbol(std::string_view frame) {
 }
 
 bool is_infrastructure_frame(const std::string& s) {
-  static const std::array<const char*, 40> prefixes = {
+  static const std::vector<std::string_view> prefixes = {
       "dump_stack", "show_stack", "__dump_stack", "show_trace", "print_", "printk", "vprintk", "_printk",
       "panic", "__warn", "warn_", "report_bug", "handle_bug", "exc_", "asm_exc_", "do_error_trap", "do_trap",
       "__die", "die", "oops_", "page_fault_oops", "kernelmode_fixup_or_oops", "__bad_area", "bad_area",
       "do_user_addr_fault", "handle_page_fault", "fixup_exception", "spin_", "_raw_", "raw_spin", "do_raw_",
       "queued_", "native_queued", "mutex_", "__mutex_", "rwsem_", "__rwsem", "lock_acquire"};
-  static const std::array<const char*, 38> more = {
+  static const std::vector<std::string_view> more = {
       "lock_release", "__lock_acquire", "list_", "__list_", "check_preemption_disabled", "__might_sleep",
       "__might_resched", "___might_sleep", "might_fault", "kasan_", "__kasan_", "__asan_", "check_memory_region",
       "schedule", "__schedule", "io_schedule", "preempt_schedule", "wait_for_completion", "__wait_for_common",
       "wait_for_common", "do_wait_for_common", "msleep", "usleep_range", "ssleep", "sysvec_", "asm_sysvec_",
       "__sysvec_", "irq_exit", "__irq_exit", "do_softirq", "__do_softirq", "hrtimer_", "__hrtimer", "tick_",
       "update_process_times", "watchdog_timer_fn", "rcu_", "nmi_"};
-  auto hit = [&](const char* p) { return starts_with(s, p); };
+  auto hit = [&](std::string_view p) { return starts_with(s, p); };
   if (std::any_of(prefixes.begin(), prefixes.end(), hit) || std::any_of(more.begin(), more.end(), hit)) return true;
   for (const char* exact : {"down", "up", "__down", "down_read", "down_write", "bit_wait", "__wait_on_bit",
                             "out_of_line_wait_on_bit", "arch_trigger_cpumask_backtrace", "trigger_single_cpu_backtrace",
@@ -191,7 +191,9 @@ bool is_infrastructure_frame(const std::string& s) {
 
 std::string normalise_title(std::string t) {
   static const std::regex sym_off(R"(([A-Za-z_][\w.]*)\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+)");
-  static const std::regex hex(R"((0x)?[0-9a-fA-F]{6,}\b)");
+  // 0x-prefixed hex, or a bare run of 6+ hex digits with both digits and letters
+  // (addresses); a run of plain digits is a number, a run of plain letters a word.
+  static const std::regex hex(R"(0x[0-9a-fA-F]+\b|\b(?=[0-9a-fA-F]*[0-9])(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{6,}\b)");
   static const std::regex dec(R"(\b\d{5,}\b)");
   static const std::regex line(R"((\.[chS]):\d+)");
   static const std::regex cpu(R"(CPU#\d+)");

@@ -18,6 +18,11 @@ namespace pcirig::model {
 // Per-run frame arena (arena.cc). Freed frames are poisoned, never reused.
 void* frame_alloc(std::size_t n);
 void frame_free(void* p, std::size_t n) noexcept;
+// Aborts with a clear message unless `handle_address` is the frame just
+// allocated. GCC 12.2 miscompiles a co_await written directly in an if/while
+// condition (the handle ends up 8 bytes into the frame and the first resume
+// jumps to garbage); write `if (bool x = co_await ...)` instead.
+void frame_check(void* handle_address, const char* fn) noexcept;
 
 // Call-stack bookkeeping of the current task (engine.cc).
 void frame_push(const char* fn) noexcept;
@@ -113,10 +118,14 @@ class [[nodiscard]] Co {
 namespace detail {
 template <class T>
 Co<T> Promise<T>::get_return_object() noexcept {
-  return Co<T>{Co<T>::handle::from_promise(*this)};
+  auto h = Co<T>::handle::from_promise(*this);
+  frame_check(h.address(), fn);
+  return Co<T>{h};
 }
 inline Co<void> Promise<void>::get_return_object() noexcept {
-  return Co<void>{Co<void>::handle::from_promise(*this)};
+  auto h = Co<void>::handle::from_promise(*this);
+  frame_check(h.address(), fn);
+  return Co<void>{h};
 }
 }  // namespace detail
 

@@ -2,11 +2,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "pcirig/model/co.h"
 #include "pcirig/model/engine.h"
 #include "pcirig/model/report.h"
 #include "pcirig/model/scenario.h"
@@ -42,6 +44,12 @@ struct RunResult {
 };
 
 RunResult run_scenario(const Scenario& sc, Chooser& chooser, const RunConfig& cfg);
+
+// Arbitrary task bodies (unit tests, crafted cases): each body is called once,
+// inside the run, to create that task's root coroutine.
+using TaskBody = std::function<Co<void>()>;
+RunResult run_bodies(const std::vector<TaskBody>& bodies, int ndevs, Chooser& chooser, const RunConfig& cfg,
+                     const std::vector<const char*>& entries = {});
 
 // The fuzz-input view: scenario bytes, then one byte per decision
 // (cand[b % n]); when the bytes run out the running task keeps running,

@@ -13,6 +13,26 @@
 
 namespace pcirig::model {
 
+// The running task keeps running while it can; else the lowest enabled id.
+class NonPreemptiveChooser final : public Chooser {
+ public:
+  int choose(std::span<const int> cand, int cur, std::uint64_t) override {
+    for (std::size_t i = 0; i < cand.size(); ++i)
+      if (cand[i] == cur) return static_cast<int>(i);
+    return 0;
+  }
+};
+
+// Switch task at every decision (lowest id after the running one).
+class RoundRobinChooser final : public Chooser {
+ public:
+  int choose(std::span<const int> cand, int cur, std::uint64_t) override {
+    for (std::size_t i = 0; i < cand.size(); ++i)
+      if (cand[i] > cur) return static_cast<int>(i);
+    return 0;
+  }
+};
+
 class RandomChooser final : public Chooser {
  public:
   explicit RandomChooser(std::uint64_t seed) : rng_(seed) {}

@@ -109,11 +109,11 @@ Co<void> finish_wait(wait_queue_head* wq_head, wait_queue_entry* wq_entry);
 template <class Cond>
 Co<void> ___wait_event(wait_queue_head* wq_head, Cond condition) {
   might_sleep();
-  if (co_await condition()) co_return;
+  if (bool done = co_await condition()) co_return;
   wait_queue_entry __wq_entry(current, autoremove_wake_function, 0, true);  // init_wait_entry(&__wq_entry, 0)
   for (;;) {
     co_await prepare_to_wait_event(wq_head, &__wq_entry, TASK_UNINTERRUPTIBLE);
-    if (co_await condition()) break;
+    if (bool done = co_await condition()) break;
     co_await schedule();
   }
   co_await finish_wait(wq_head, &__wq_entry);

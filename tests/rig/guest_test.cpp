@@ -1,0 +1,127 @@
+// Tests that boot the real Debian guest (label `guest`; TCG here, ~5 s to ready).
+// They FAIL when the image is missing: `./run.sh test` builds it first.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "config/topology.hpp"
+#include "images/kernel_image.hpp"
+#include "session/session.hpp"
+#include "util/line_log.hpp"
+
+using namespace pcirig;
+namespace fs = std::filesystem;
+
+namespace {
+fs::path runs_dir() {
+  fs::path d = fs::temp_directory_path() / ("pcirig-guest-tests-" + std::to_string(getpid()));
+  fs::create_directories(d);
+  return d;
+}
+
+SessionOptions options(const std::string& yaml) {
+  SessionOptions o;
+  o.topo = load_topology_text(yaml, "guest_test.yaml");
+  o.image = find_kernel_image("debian", false);  // throws (test fails) when missing
+  o.runs_dir = runs_dir();
+  o.quiet = true;
+  return o;
+}
+
+// Four empty slots, one per device kind; the storm follows a fixed script (the replay
+// path) so every kind is plugged and unplugged exactly once.
+std::string each_kind_yaml(const std::string& flavour) {
+  return R"(
+machine: {vcpus: 2, memory_mb: 1024, accel: tcg}
+topology:
+  root_ports:
+    - {id: rp1, slot: 1}
+    - {id: rp2, slot: 2}
+    - {id: rp3, slot: 3}
+    - {id: rp4, slot: 4}
+templates:
+  net:  {driver: virtio-net-pci}
+  blk:  {driver: virtio-blk-pci, disk_mb: 4}
+  nic:  {driver: e1000e}
+  nvme: {driver: nvme, disk_mb: 4}
+workload: {readers: 1, resetters: 0}
+hotplug: {flavour: )" + flavour + R"(, slots: [rp1, rp2, rp3, rp4], kinds: [net, blk, nic, nvme]}
+duration: 14s
+seed: 7
+)";
+}
+
+std::vector<ReplayOp> each_kind_script() {
+  std::vector<ReplayOp> ops;
+  const char* kinds[] = {"net", "blk", "nic", "nvme"};
+  for (int i = 0; i < 4; i++) ops.push_back({0.1 * i, "plug", "rp" + std::to_string(i + 1), kinds[i]});
+  for (int i = 0; i < 4; i++) ops.push_back({3.0 + 0.1 * i, "unplug", "rp" + std::to_string(i + 1), ""});
+  return ops;
+}
+
+void expect_each_kind_cycled(const SessionOutcome& out) {
+  const auto& r = out.result;
+  ASSERT_EQ(r["result"], "clean") << r.dump(2);
+  for (const char* k : {"net", "blk", "nic", "nvme"}) {
+    EXPECT_EQ(out.hotplug.plugged_by_kind.count(k) ? out.hotplug.plugged_by_kind.at(k) : 0, 1) << k;
+    EXPECT_EQ(out.hotplug.unplugged_by_kind.count(k) ? out.hotplug.unplugged_by_kind.at(k) : 0, 1) << k;
+  }
+  EXPECT_EQ(out.hotplug.plug_failures, 0);
+  EXPECT_EQ(out.hotplug.unplug_timeouts, 0);
+  // The agent noticed every function arriving and going.
+  EXPECT_EQ(out.hotplug.agent_saw_add, 4);
+  EXPECT_GE(r["agent"]["pci_removes"].get<int>(), 4);
+  EXPECT_GT(r["agent"]["config_reads"].get<long>(), 0);
+  // The journal holds the sequence a replay follows.
+  auto ops = replay_ops_from_journal(read_file_text(out.run_dir / "journal.jsonl"));
+  EXPECT_EQ(ops.size(), 8u);
+}
+}  // namespace
+
+TEST(Guest, PlugUnplugEachKindAcpi) {
+  SessionOptions o = options(each_kind_yaml("acpi"));
+  o.replay = each_kind_script();
+  auto out = run_session(o);
+  expect_each_kind_cycled(out);
+  for (double ms : out.hotplug.unplug_ms) EXPECT_LT(ms, 3000) << "ACPI unplug should take ~100 ms";
+}
+
+TEST(Guest, PlugUnplugEachKindNative) {
+  SessionOptions o = options(each_kind_yaml("native"));
+  o.replay = each_kind_script();
+  auto out = run_session(o);
+  expect_each_kind_cycled(out);
+  // The agent powered the slots off: well under pciehp's 5 s button wait.
+  for (double ms : out.hotplug.unplug_ms) EXPECT_LT(ms, 5000);
+  EXPECT_NE(read_file_text(out.run_dir / "qemu.cmdline").find("acpi-pci-hotplug-with-bridge-support=off"), std::string::npos);
+}
+
+TEST(Guest, QemuKilledMidRunIsInfra) {
+  SessionOptions o = options("machine: {accel: tcg}\nhotplug: {enabled: false}\nduration: 60s\n");
+  o.on_ready = [](Session& s) { s.qemu_signal(SIGKILL); };
+  auto out = run_session(o);
+  EXPECT_EQ(out.exit_code, 2);
+  const auto& r = out.result;
+  ASSERT_EQ(r["result"], "infra") << r.dump(2);
+  EXPECT_EQ(r["infra"]["kind"], "qemu_died");
+  EXPECT_EQ(r["infra"]["qemu_exit"]["signalled"], true);
+  EXPECT_EQ(r["infra"]["qemu_exit"]["code"], SIGKILL);
+  // The run directory says what happened, with everything so far.
+  auto saved = nlohmann::json::parse(read_file_text(out.run_dir / "result.json"));
+  EXPECT_EQ(saved["infra"]["kind"], "qemu_died");
+  EXPECT_NE(read_file_text(out.run_dir / "console.log").find("Linux version"), std::string::npos);
+  EXPECT_NE(read_file_text(out.run_dir / "journal.jsonl").find("\"qemu_exit\""), std::string::npos);
+}
+
+TEST(Guest, HungGuestTripsTheWatchdog) {
+  SessionOptions o = options("machine: {accel: tcg}\nhotplug: {enabled: false}\nduration: 120s\n");
+  o.on_ready = [](Session& s) { s.qemu_signal(SIGSTOP); };
+  auto out = run_session(o);
+  EXPECT_EQ(out.exit_code, 2);
+  const auto& r = out.result;
+  ASSERT_EQ(r["result"], "infra") << r.dump(2);
+  EXPECT_EQ(r["infra"]["kind"], "guest_silent");
+  EXPECT_LT(r["run_seconds"].get<double>(), 60.0) << "the watchdog, not the duration, ended it";
+}

@@ -6,19 +6,32 @@
 namespace pcirig::model {
 namespace {
 
+// FNV-1a of the whole input: the seed of the schedule's tail.
+std::uint64_t input_hash(std::span<const std::uint8_t> in) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (auto b : in) h = (h ^ b) * 0x100000001b3ull;
+  return h;
+}
+
 class ByteChooser final : public Chooser {
  public:
-  explicit ByteChooser(std::span<const std::uint8_t> b) : bytes_(b) {}
-  int choose(std::span<const int> cand, int cur, std::uint64_t) override {
+  ByteChooser(std::span<const std::uint8_t> b, std::uint64_t seed) : bytes_(b), state_(seed) {}
+  int choose(std::span<const int> cand, int, std::uint64_t) override {
     if (pos_ < bytes_.size()) return bytes_[pos_++] % static_cast<int>(cand.size());
-    // Out of bytes: no more preemptions; the running task keeps going.
-    auto it = std::find(cand.begin(), cand.end(), cur);
-    return it == cand.end() ? 0 : static_cast<int>(it - cand.begin());
+    // Out of bytes: a random walk seeded by the input itself, so a short
+    // input still means a whole schedule, and the same bytes the same one.
+    state_ += 0x9e3779b97f4a7c15ull;  // splitmix64
+    std::uint64_t z = state_;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    return static_cast<int>(z % cand.size());
   }
 
  private:
   std::span<const std::uint8_t> bytes_;
   std::size_t pos_ = 0;
+  std::uint64_t state_;
 };
 
 }  // namespace
@@ -26,7 +39,7 @@ class ByteChooser final : public Chooser {
 RunResult run_bytes(std::span<const std::uint8_t> in, const RunConfig& cfg) {
   std::size_t used = 0;
   Scenario sc = decode_scenario(in, used);
-  ByteChooser ch(in.subspan(std::min(used, in.size())));
+  ByteChooser ch(in.subspan(std::min(used, in.size())), input_hash(in));
   return run_scenario(sc, ch, cfg);
 }
 

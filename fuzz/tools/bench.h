@@ -13,10 +13,11 @@ struct BenchOptions {
   double time_cap = 60;
   std::vector<std::string> variants;  // empty: all
   std::vector<std::string> schedulers{"random", "pct", "dfs"};
-  std::vector<std::string> merge;     // JSON files with extra rows (libFuzzer)
+  std::vector<std::string> merge;     // JSON files with extra rows
+  std::vector<std::string> trial_files;  // TSV trials from bench.sh: variant scheduler found seconds execs kind title
   unsigned long long seed = 1;
   int dfs_bound = 2;
-  int pct_depth = 3;
+  int pct_depth = 5;
 };
 
 int run_bench(const BenchOptions& o);

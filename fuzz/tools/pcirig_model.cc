@@ -2,6 +2,7 @@
 // bench, list-variants). See docs/model.md.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -112,7 +113,7 @@ int main(int argc, char** argv) {
   Common sc_;
   unsigned long long seed = 1, runs = 1000000;
   double time_cap = 60;
-  int depth = 3;
+  int depth = 5;
   std::string save;
   auto* rnd = app.add_subcommand("random", "random scenarios, uniform random schedules");
   auto* pct = app.add_subcommand("pct", "random scenarios, PCT schedules (depth d)");
@@ -137,6 +138,10 @@ int main(int argc, char** argv) {
   dfs->add_option("--max-schedules", max_sched, "give up after this many");
   dfs->add_option("--save", dfs_save, "write the first report's input here");
 
+  std::string seeds_out;
+  auto* seeds = app.add_subcommand("seed-corpus", "write generic scenario-only seed inputs (no schedule bytes)");
+  seeds->add_option("--out", seeds_out, "directory")->required();
+
   pcirig::tools::BenchOptions bo;
   auto* bench = app.add_subcommand("bench", "each variant under random, PCT and DFS; JSON + table");
   bench->add_option("--json", bo.json, "output file")->required();
@@ -146,6 +151,8 @@ int main(int argc, char** argv) {
   bench->add_option("--schedulers", bo.schedulers, "subset of random,pct,dfs")->delimiter(',');
   bench->add_option("--merge", bo.merge, "JSON files whose rows are added (libFuzzer rows from bench.sh)");
   bench->add_option("--seed", bo.seed, "base seed");
+  bench->add_option("--trial-file", bo.trial_files, "TSV trials to aggregate (written by fuzz/scripts/bench.sh)");
+  bench->add_option("--pct-depth", bo.pct_depth, "PCT bug depth");
 
   try {
     app.parse(argc, argv);
@@ -233,6 +240,32 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*bench) return pcirig::tools::run_bench(bo);
+    if (*seeds) {
+      // Every 2- and 3-task scenario with one call per task (devices 0, or
+      // 0/1 alternating): structure only, the schedule is left to the fuzzer.
+      std::filesystem::create_directories(seeds_out);
+      const Call calls[] = {Call::config_read, Call::config_write, Call::reset, Call::try_reset, Call::perf_read, Call::msi_mask};
+      int n = 0;
+      auto emit = [&](const Scenario& s) {
+        auto b = encode_scenario(s);
+        char name[32];
+        std::snprintf(name, sizeof name, "seed-%04d", n++);
+        std::ofstream(std::filesystem::path(seeds_out) / name, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+      };
+      for (int ndev = 1; ndev <= 2; ++ndev)
+        for (Call a : calls) for (Call b : calls) {
+          for (int three = 0; three < 2; ++three) {
+            if (!three) { Scenario s; s.ndevs = ndev; s.tasks = {{{a, 0, 1}}, {{b, static_cast<std::uint8_t>(ndev - 1), 0}}}; emit(s); continue; }
+            for (Call c : calls) {
+              Scenario s; s.ndevs = ndev;
+              s.tasks = {{{a, 0, 1}}, {{b, static_cast<std::uint8_t>(ndev - 1), 2}}, {{c, 0, 0}}};
+              emit(s);
+            }
+          }
+        }
+      std::printf("%d seeds in %s\n", n, seeds_out.c_str());
+      return 0;
+    }
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const std::exception& e) {

@@ -55,7 +55,7 @@ void run_config_reader(WorkerContext& ctx, Prng rng, std::stop_token st) {
       if (it == open.end()) {
         int fd = ::open((ctx.root.pci_device(d.bdf) / "config").c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
-          count_failure(ctx.counters, errno, ctx.counters.read_errors);
+          count_failure(ctx, errno, ctx.counters.read_errors, "open config");
           continue;
         }
         struct stat sb {};
@@ -71,7 +71,7 @@ void run_config_reader(WorkerContext& ctx, Prng rng, std::stop_token st) {
         ctx.counters.config_bytes.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
       } else {
         int err = errno;
-        count_failure(ctx.counters, err, ctx.counters.read_errors);
+        count_failure(ctx, err, ctx.counters.read_errors, "pread config");
         drop(d.bdf);  // reopen next time: the function may be a new one at the same address
       }
     }

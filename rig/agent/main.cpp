@@ -4,6 +4,7 @@
 // streaming counters once a second.
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -52,7 +53,10 @@ Options parse_args(int argc, char** argv) {
 class Agent {
  public:
   Agent(const Options& opt, int fd, std::optional<std::string> agent_bdf)
-      : opt_(opt), port_(fd), workload_(opt.root, board_, counters_, std::move(agent_bdf)) {}
+      : opt_(opt),
+        port_(fd),
+        notes_([this](const std::string& msg) { port_.send(log_message(msg)); }),
+        workload_(opt.root, board_, counters_, std::move(agent_bdf), &notes_) {}
 
   int run() {
     start_ = Clock::now();
@@ -164,6 +168,7 @@ class Agent {
   AgentPort port_;
   DeviceBoard board_;
   Counters counters_;
+  ErrorNotes notes_;
   Workload workload_;
   std::vector<PciDevice> devices_;
   Clock::time_point start_;
@@ -174,6 +179,8 @@ class Agent {
 
 int main(int argc, char** argv) {
   Options opt = parse_args(argc, argv);
+  // A closed pipe from an exec'd program must be an EPIPE, not the agent's death.
+  ::signal(SIGPIPE, SIG_IGN);
   // The port appears when virtio_console has probed; /init loaded it just before.
   std::optional<PortLocation> loc;
   for (int waited_ms = 0;; waited_ms += 100) {

@@ -18,11 +18,11 @@ void run_rebinder(WorkerContext& ctx, Prng rng, std::stop_token st) {
       ctx.counters.unbinds.fetch_add(1, std::memory_order_relaxed);
       err = write_text_file(ctx.root.pci_drivers() / *dev->driver / "bind", dev->bdf);
       if (err == 0) ctx.counters.binds.fetch_add(1, std::memory_order_relaxed);
-      else count_failure(ctx.counters, err, ctx.counters.bind_errors);
+      else count_failure(ctx, err, ctx.counters.bind_errors, "bind to " + *dev->driver);
       // Whatever happened, let the bus find it a driver again.
       if (err != 0) write_text_file(ctx.root.root / "sys/bus/pci/drivers_probe", dev->bdf);
     } else {
-      count_failure(ctx.counters, err, ctx.counters.bind_errors);
+      count_failure(ctx, err, ctx.counters.bind_errors, "unbind");
     }
     pause_for(st, ctx.spec.reset_interval_ms);
   }

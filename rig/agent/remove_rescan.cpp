@@ -14,7 +14,7 @@ void run_remove_rescan(WorkerContext& ctx, Prng rng, std::stop_token st) {
     }
     int err = write_text_file(ctx.root.pci_device(dev->bdf) / "remove", "1");
     if (err == 0) ctx.counters.removes.fetch_add(1, std::memory_order_relaxed);
-    else count_failure(ctx.counters, err, ctx.counters.rescan_errors);
+    else count_failure(ctx, err, ctx.counters.rescan_errors, "remove");
     // A short, seeded gap between remove and rescan varies the interleaving.
     if (!pause_for(st, static_cast<int>(rng.below(50)))) {
       // Stopping must not leave the device removed.
@@ -23,7 +23,7 @@ void run_remove_rescan(WorkerContext& ctx, Prng rng, std::stop_token st) {
     }
     err = write_text_file(ctx.root.pci_rescan(), "1");
     if (err == 0) ctx.counters.rescans.fetch_add(1, std::memory_order_relaxed);
-    else count_failure(ctx.counters, err, ctx.counters.rescan_errors);
+    else count_failure(ctx, err, ctx.counters.rescan_errors, "rescan");
     pause_for(st, ctx.spec.reset_interval_ms);
   }
 }

@@ -17,7 +17,7 @@ void run_resetter(WorkerContext& ctx, Prng rng, std::stop_token st) {
     if (std::chrono::steady_clock::now() - t0 > std::chrono::seconds(1))
       ctx.counters.slow_ops.fetch_add(1, std::memory_order_relaxed);
     if (err == 0) ctx.counters.resets.fetch_add(1, std::memory_order_relaxed);
-    else count_failure(ctx.counters, err, ctx.counters.reset_errors);
+    else count_failure(ctx, err, ctx.counters.reset_errors, "reset");
     pause_for(st, ctx.spec.reset_interval_ms);
   }
 }

@@ -19,42 +19,49 @@ struct Fd {
   ~Fd() { if (fd >= 0) ::close(fd); }
 };
 
-// One cycle on `dev`; returns 0 or the errno of the step that failed.
-int vfio_cycle(WorkerContext& ctx, const PciDevice& dev) {
+// The step that failed and its errno; err == 0 means the whole cycle worked.
+struct CycleResult {
+  int err = 0;
+  const char* step = "";
+};
+
+// One cycle on `dev`.
+CycleResult vfio_cycle(WorkerContext& ctx, const PciDevice& dev) {
   namespace fs = std::filesystem;
   const auto dir = ctx.root.pci_device(dev.bdf);
   std::error_code ec;
   const fs::path group_link = fs::read_symlink(dir / "iommu_group", ec);
-  if (ec) return ENOENT;
+  if (ec) return {ENOENT, "iommu_group"};
   const std::string group = group_link.filename().string();
 
   if (dev.driver && *dev.driver != "vfio-pci") {
-    if (int err = write_text_file(dir / "driver/unbind", dev.bdf)) return err;
+    if (int err = write_text_file(dir / "driver/unbind", dev.bdf)) return {err, "unbind"};
   }
-  int result = 0;
-  if (int err = write_text_file(dir / "driver_override", "vfio-pci")) return err;
+  if (int err = write_text_file(dir / "driver_override", "vfio-pci")) return {err, "driver_override"};
+  CycleResult r;
+  auto fail = [&r](int err, const char* step) {
+    if (r.err == 0) r = {err, step};
+  };
   if (!dev.driver || *dev.driver != "vfio-pci") {
-    result = write_text_file(ctx.root.pci_drivers() / "vfio-pci/bind", dev.bdf);
+    if (int err = write_text_file(ctx.root.pci_drivers() / "vfio-pci/bind", dev.bdf)) fail(err, "bind to vfio-pci");
   }
-  if (result == 0) {
+  if (r.err == 0) {
     Fd container{::open((ctx.root.dev() / "vfio/vfio").c_str(), O_RDWR | O_CLOEXEC)};
+    if (container.fd < 0) fail(errno, "open /dev/vfio/vfio");
     Fd grp{::open((ctx.root.dev() / "vfio" / group).c_str(), O_RDWR | O_CLOEXEC)};
-    if (container.fd < 0 || grp.fd < 0) {
-      result = errno;
-    } else if (::ioctl(container.fd, VFIO_GET_API_VERSION) != VFIO_API_VERSION) {
-      result = EPROTO;
-    } else {
-      vfio_group_status status{};
-      status.argsz = sizeof status;
-      if (::ioctl(grp.fd, VFIO_GROUP_GET_STATUS, &status) < 0) result = errno;
-      else if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) result = EBUSY;  // another function of the group is not on vfio
-      else if (::ioctl(grp.fd, VFIO_GROUP_SET_CONTAINER, &container.fd) < 0) result = errno;
-      else if (::ioctl(container.fd, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU) < 0) result = errno;
-      else {
-        Fd device{::ioctl(grp.fd, VFIO_GROUP_GET_DEVICE_FD, dev.bdf.c_str())};
-        if (device.fd < 0) result = errno;
-        else if (::ioctl(device.fd, VFIO_DEVICE_RESET) < 0) result = errno;
-      }
+    if (r.err == 0 && grp.fd < 0) fail(errno, "open /dev/vfio/GROUP");
+    if (r.err == 0 && ::ioctl(container.fd, VFIO_GET_API_VERSION) != VFIO_API_VERSION) fail(EPROTO, "api version");
+    vfio_group_status status{};
+    status.argsz = sizeof status;
+    if (r.err == 0 && ::ioctl(grp.fd, VFIO_GROUP_GET_STATUS, &status) < 0) fail(errno, "group status");
+    // Another function of the group is not on vfio-pci.
+    if (r.err == 0 && !(status.flags & VFIO_GROUP_FLAGS_VIABLE)) fail(EBUSY, "group not viable");
+    if (r.err == 0 && ::ioctl(grp.fd, VFIO_GROUP_SET_CONTAINER, &container.fd) < 0) fail(errno, "set container");
+    if (r.err == 0 && ::ioctl(container.fd, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU) < 0) fail(errno, "set iommu type1");
+    if (r.err == 0) {
+      Fd device{::ioctl(grp.fd, VFIO_GROUP_GET_DEVICE_FD, dev.bdf.c_str())};
+      if (device.fd < 0) fail(errno, "get device fd");
+      else if (::ioctl(device.fd, VFIO_DEVICE_RESET) < 0) fail(errno, "device reset");
     }
   }
   // Give the function back whatever happened: unbind from vfio-pci, clear the
@@ -62,7 +69,7 @@ int vfio_cycle(WorkerContext& ctx, const PciDevice& dev) {
   write_text_file(ctx.root.pci_drivers() / "vfio-pci/unbind", dev.bdf);
   write_text_file(dir / "driver_override", "\n");
   write_text_file(ctx.root.root / "sys/bus/pci/drivers_probe", dev.bdf);
-  return result;
+  return r;
 }
 
 }  // namespace
@@ -74,9 +81,9 @@ void run_vfio_cycler(WorkerContext& ctx, Prng rng, std::stop_token st) {
       pause_for(st, 100);
       continue;
     }
-    int err = vfio_cycle(ctx, *dev);
-    if (err == 0) ctx.counters.vfio_cycles.fetch_add(1, std::memory_order_relaxed);
-    else count_failure(ctx.counters, err, ctx.counters.vfio_errors);
+    CycleResult r = vfio_cycle(ctx, *dev);
+    if (r.err == 0) ctx.counters.vfio_cycles.fetch_add(1, std::memory_order_relaxed);
+    else count_failure(ctx, r.err, ctx.counters.vfio_errors, std::string("vfio ") + r.step);
     pause_for(st, ctx.spec.reset_interval_ms);
   }
 }

@@ -9,6 +9,7 @@
 #include "counters.hpp"
 #include "device_board.hpp"
 #include "eligibility.hpp"
+#include "error_notes.hpp"
 #include "prng.hpp"
 #include "protocol.hpp"
 #include "sysfs_root.hpp"
@@ -21,6 +22,7 @@ struct WorkerContext {
   Counters& counters;
   WorkloadSpec spec;
   EligibilityRules rules;
+  ErrorNotes* notes = nullptr;  // where first-of-a-kind failures are told; may be null
 };
 
 // Sleep up to `ms`, waking early when the workload is stopped. Returns false
@@ -35,11 +37,16 @@ inline bool pause_for(std::stop_token st, int ms) {
 }
 
 // Count the outcome of one sysfs operation: success is the caller's counter,
-// a vanished device is `enodev`, anything else goes to `errors`.
-inline void count_failure(Counters& c, int err, std::atomic<std::uint64_t>& errors) {
+// a vanished device is `enodev`, anything else goes to `errors` (and, the
+// first time, to the host as a log line naming `what`).
+inline void count_failure(WorkerContext& ctx, int err, std::atomic<std::uint64_t>& errors, const std::string& what) {
   if (err == 0) return;
-  if (err == ENODEV || err == ENOENT || err == ENXIO) c.enodev.fetch_add(1, std::memory_order_relaxed);
-  else errors.fetch_add(1, std::memory_order_relaxed);
+  if (device_gone(err)) {
+    ctx.counters.enodev.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  errors.fetch_add(1, std::memory_order_relaxed);
+  if (ctx.notes) ctx.notes->note(what, err);
 }
 
 // A random device the mutating workers may touch and that satisfies `pred`;

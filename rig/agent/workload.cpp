@@ -9,7 +9,7 @@ namespace pcirig::agent {
 
 Workload::Retired Workload::start(const WorkloadSpec& spec) {
   Retired old = retire();
-  ctx_ = std::make_unique<WorkerContext>(WorkerContext{root_, board_, counters_, spec, {agent_bdf_, spec.match}});
+  ctx_ = std::make_unique<WorkerContext>(WorkerContext{root_, board_, counters_, spec, {agent_bdf_, spec.match}, notes_});
   // Worker n runs on CPU n mod ncpus, so a reader and a resetter are on
   // different CPUs whenever there are two: the races need real concurrency,
   // and the placement is the same from run to run.

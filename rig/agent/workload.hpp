@@ -14,8 +14,9 @@ enum class Role : std::uint32_t { reader = 1, resetter = 2, remove_rescan = 3, r
 
 class Workload {
  public:
-  Workload(SysfsRoot root, DeviceBoard& board, Counters& counters, std::optional<std::string> agent_bdf)
-      : root_(std::move(root)), board_(board), counters_(counters), agent_bdf_(std::move(agent_bdf)) {}
+  Workload(SysfsRoot root, DeviceBoard& board, Counters& counters, std::optional<std::string> agent_bdf,
+           ErrorNotes* notes = nullptr)
+      : root_(std::move(root)), board_(board), counters_(counters), agent_bdf_(std::move(agent_bdf)), notes_(notes) {}
   ~Workload() { stop(); }
 
   // Workers of a stopped load: joining them may take long (a worker can sit in
@@ -38,6 +39,7 @@ class Workload {
   DeviceBoard& board_;
   Counters& counters_;
   std::optional<std::string> agent_bdf_;
+  ErrorNotes* notes_;
   std::unique_ptr<WorkerContext> ctx_;
   std::vector<std::jthread> threads_;
 };

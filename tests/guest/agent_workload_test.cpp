@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstring>
+#include <mutex>
 #include <thread>
 
 #include "fake_sysfs.hpp"
@@ -116,4 +118,43 @@ TEST(AgentWorkload, WorkerStreamsFollowTheSeed) {
   }
   EXPECT_TRUE(differ_c);
   EXPECT_TRUE(differ_d);
+}
+
+TEST(AgentWorkload, AnUnexpectedFailureIsCountedAndToldOnce) {
+  FakeSysfs fs;
+  auto dir = fs.add_device("0000:01:00.0", "0x1af4", "0x1041", "0x020000");
+  // A `reset` that cannot be written (a directory): EISDIR, not a vanished device.
+  std::filesystem::create_directories(dir / "reset");
+  DeviceBoard board;
+  Counters counters;
+  board.publish(list_pci_devices(SysfsRoot{fs.root()}));
+  ASSERT_TRUE(board.snapshot()->at(0).has_reset);
+  std::mutex mu;
+  std::vector<std::string> told;
+  ErrorNotes notes([&](const std::string& m) {
+    std::lock_guard lock(mu);
+    told.push_back(m);
+  });
+  Workload w(SysfsRoot{fs.root()}, board, counters, std::nullopt, &notes);
+  WorkloadSpec spec;
+  spec.resetters = 1;
+  w.start(spec);
+  EXPECT_TRUE(eventually([&] { return get(counters.reset_errors) > 5; }));
+  w.stop();
+  EXPECT_EQ(get(counters.resets), 0u);
+  EXPECT_EQ(get(counters.enodev), 0u);
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_EQ(told[0], std::string("reset: ") + std::strerror(EISDIR));
+}
+
+TEST(AgentWorkload, NotesIgnoreVanishedDevicesAndRepeats) {
+  std::vector<std::string> told;
+  ErrorNotes notes([&](const std::string& m) { told.push_back(m); });
+  notes.note("reset", ENODEV);
+  notes.note("reset", ENOENT);
+  notes.note("reset", EIO);
+  notes.note("reset", EIO);
+  notes.note("rescan", EIO);
+  EXPECT_EQ(told, (std::vector<std::string>{std::string("reset: ") + std::strerror(EIO),
+                                            std::string("rescan: ") + std::strerror(EIO)}));
 }

@@ -28,7 +28,7 @@ double accel_time_scale(const std::string& accel) { return accel == "kvm" ? 1.0 
 double probe_boot(const std::string& accel, const std::filesystem::path& kernel, const std::filesystem::path& initramfs,
                   double deadline_s, std::string& reason) {
   asio::io_context ctx;
-  asio::readable_pipe out(ctx);
+  asio::readable_pipe out(ctx), err(ctx);
   std::vector<std::string> args = {"-machine", "q35", "-accel", accel == "kvm" ? "kvm" : "tcg,thread=single"};
   if (accel == "kvm") args.insert(args.end(), {"-cpu", "host"});
   args.insert(args.end(), {"-smp", "1", "-m", "512", "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
@@ -42,13 +42,19 @@ double probe_boot(const std::string& accel, const std::filesystem::path& kernel,
   double t0 = mono_seconds();
   std::optional<bp2::process> proc;
   try {
-    proc.emplace(ctx, exe, args, bp2::process_stdio{nullptr, out, out});
+    proc.emplace(ctx, exe, args, bp2::process_stdio{nullptr, out, err});
   } catch (const std::exception& e) {
     reason = fmt::format("cannot start QEMU: {}", e.what());
     return -1;
   }
-  std::string text;
+  std::string text, errtext;
   double result = -1;
+  std::array<char, 1024> ebuf;
+  std::function<void(boost::system::error_code, size_t)> on_err = [&](boost::system::error_code ec, size_t n) {
+    errtext.append(ebuf.data(), n);
+    if (!ec) err.async_read_some(asio::buffer(ebuf), on_err);
+  };
+  err.async_read_some(asio::buffer(ebuf), on_err);
   std::array<char, 4096> buf;
   asio::steady_timer deadline(ctx, std::chrono::milliseconds(int64_t(deadline_s * 1000)));
   bool done = false;
@@ -75,8 +81,8 @@ double probe_boot(const std::string& accel, const std::filesystem::path& kernel,
     if (ec) {
       if (!done) {
         done = true;
-        std::string tail = text.size() > 300 ? text.substr(text.size() - 300) : text;
-        reason = fmt::format("QEMU exited early: {}", tail);
+        // stderr may still be draining: report it after the loop.
+        reason = "QEMU exited early";
         deadline.cancel();
       }
       return;
@@ -85,6 +91,11 @@ double probe_boot(const std::string& accel, const std::filesystem::path& kernel,
   };
   out.async_read_some(asio::buffer(buf), on_read);
   ctx.run();
+  if (result < 0 && reason == "QEMU exited early") {
+    std::string tail = errtext.size() > 300 ? errtext.substr(errtext.size() - 300) : errtext;
+    while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) tail.pop_back();
+    reason += ": " + tail;
+  }
   return result;
 }
 

@@ -17,14 +17,21 @@ std::optional<int64_t> QmpClient::reply_id_of(const json& m) const {
   return std::nullopt;
 }
 
+QmpClient::QmpClient(asio::any_io_executor ex, LineLog* transcript) : JsonLineChannel(std::move(ex), "qmp", transcript) {
+  // The greeting is the first line QEMU sends, possibly before anyone waits for it.
+  add_listener([this](const json& m) {
+    if (greeting_.is_null() && m.contains("QMP")) greeting_ = m;
+  });
+}
+
 asio::awaitable<bool> QmpClient::handshake(milliseconds timeout) {
-  // The greeting may already have arrived: expect() sees only later lines, so the
-  // caller attaches the socket after creating this waiter... we register first here and
-  // the read loop runs only once the coroutine yields.
-  auto w = expect([](const json& m) { return m.contains("QMP"); });
-  auto g = co_await wait(w, timeout);
-  if (!g) co_return false;
-  greeting_ = *g;
+  if (greeting_.is_null()) {
+    // No suspension between the check and expect(): a greeting can't slip between them.
+    auto w = expect([](const json& m) { return m.contains("QMP"); });
+    auto g = co_await wait(w, timeout);
+    if (!g) co_return false;
+    greeting_ = *g;
+  }
   auto r = co_await execute("qmp_capabilities", nullptr, timeout);
   co_return r.ok;
 }

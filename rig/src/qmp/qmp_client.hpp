@@ -19,7 +19,7 @@ struct QmpResult {
 
 class QmpClient : public JsonLineChannel {
  public:
-  QmpClient(asio::any_io_executor ex, LineLog* transcript) : JsonLineChannel(std::move(ex), "qmp", transcript) {}
+  QmpClient(asio::any_io_executor ex, LineLog* transcript);
 
   // Waits for the greeting, then negotiates capabilities. False on timeout or error.
   asio::awaitable<bool> handshake(milliseconds timeout);

@@ -52,8 +52,8 @@ RunResult run_bodies(const std::vector<TaskBody>& bodies, int ndevs, Chooser& ch
                      const std::vector<const char*>& entries = {});
 
 // The fuzz-input view: scenario bytes, then one byte per decision
-// (cand[b % n]); when the bytes run out the running task keeps running,
-// else the lowest enabled id.
+// (cand[b % n]); when the bytes run out, a random walk seeded by a hash of
+// the whole input decides (so every input is a whole schedule).
 RunResult run_bytes(std::span<const std::uint8_t> in, const RunConfig& cfg);
 std::vector<std::uint8_t> to_bytes(const RunResult& r);  // scenario + choices: replays r
 

@@ -319,6 +319,10 @@ RunResult run_bodies(const std::vector<TaskBody>& bodies, int ndevs, Chooser& ch
     if (w.step_hook) w.step_hook(abstract_state());
   }
 
+  for (int i = 0; i < n; ++i)
+    if (!g_tasks[i].m.done)
+      r.blocked.push_back(TraceEntry{static_cast<std::uint32_t>(w.step), static_cast<std::uint8_t>(i),
+                                     static_cast<std::uint8_t>(g_tasks[i].m.stack.size()), g_tasks[i].m.pending});
   r.has_report = w.has_report;
   r.report = w.report;
   r.steps = w.step;

@@ -28,18 +28,18 @@ std::string format_timeline(const RunResult& r) {
     out += h;
   }
   out += "\n";
-  int last = -1;
   for (const TraceEntry& e : r.trace) {
-    if (last != -1 && last != e.task) {
-      // a context switch: a thin rule so preemptions stand out
-    }
     std::snprintf(buf, sizeof buf, "%5u ", e.step);
     out += buf;
     out += std::string(static_cast<std::size_t>(e.task) * W, ' ');
-    std::string txt = std::string(e.depth > 1 ? e.depth - 1 : 0, ' ') + point_text(e.p);
-    out += txt;
+    out += std::string(e.depth > 1 ? e.depth - 1 : 0, ' ') + point_text(e.p);
     out += "\n";
-    last = e.task;
+  }
+  // Tasks that never finished: where they are stuck (not executed).
+  for (const TraceEntry& e : r.blocked) {
+    out += "  ... ";
+    out += std::string(static_cast<std::size_t>(e.task) * W, ' ');
+    out += std::string(e.depth > 1 ? e.depth - 1 : 0, ' ') + point_text(e.p) + "  <- parked here\n";
   }
   return out;
 }

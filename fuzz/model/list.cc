@@ -38,7 +38,7 @@ bool list_empty(const list_head* head) { return rd(&head->next, true) == head; }
 
 bool list_empty_careful(const list_head* head) {
   list_head* next = rd(&head->next, true);  // smp_load_acquire(&head->next)
-  return next == head && next == rd(&head->prev, true);
+  return next == head && next == rd(&head->prev, true);  // READ_ONCE(head->prev)
 }
 
 bool __list_add_valid(list_head* new_, list_head* prev, list_head* next) {
@@ -125,6 +125,12 @@ void list_del(list_head* entry) {
 void list_del_init(list_head* entry) {
   if (!__list_del_entry(entry)) return;
   INIT_LIST_HEAD(entry);
+}
+
+void list_del_init_careful(list_head* entry) {
+  if (!__list_del_entry(entry)) return;
+  wr(&entry->prev, entry, true);  // WRITE_ONCE(entry->prev, entry)
+  wr(&entry->next, entry, true);  // smp_store_release(&entry->next, entry)
 }
 
 }  // namespace pcirig::model

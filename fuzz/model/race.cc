@@ -29,9 +29,10 @@ std::unordered_map<std::uintptr_t, Cell>& shadow() {
   return s;
 }
 
-std::string fn_of(const char* fn) { return fn ? fn : title_func(current, true); }
+std::string fn_of(const char* fn) { return fn ? (std::string(fn) == "operator()" ? "wait_event" : fn) : "?"; }
 
 [[noreturn]] void race(const void* addr, std::size_t size, int other, const Access& o, bool write, const char* fn) {
+  if (!fn) fn = current->m.stack.empty() ? "?" : current->m.stack.back();
   std::string f1 = fn_of(o.fn), f2 = fn_of(fn);
   std::string body = "BUG: KCSAN: data-race in " + f1 + " / " + f2 + "\n\n";
   char buf[200];
@@ -74,6 +75,8 @@ void kcsan_access(const void* addr, std::size_t size, bool write, bool marked, c
         break;
       }
   }
+  // Name the access by where it happened (the innermost modelled frame).
+  if (!fn) fn = t->m.stack.empty() ? "?" : t->m.stack.back();
   Access mine{t->m.vc[me], marked, write, fn};
   if (write) {
     c.w_task = me;

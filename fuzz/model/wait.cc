@@ -1,4 +1,5 @@
-// kernel/sched/wait.c (v5.4): wait-queue add/remove, the wake walk with its
+// kernel/sched/wait.c (v5.4; autoremove_wake_function as of v5.8, with
+// list_del_init_careful): wait-queue add/remove, the wake walk with its
 // bookmark, wake functions, prepare_to_wait_event/finish_wait.
 #include "pcirig/model/wait.h"
 
@@ -142,8 +143,8 @@ Co<int> autoremove_wake_function(wait_queue_entry* wq_entry, unsigned int mode, 
 	int ret = co_await default_wake_function(wq_entry, mode, sync, key);
 
 	if (ret) {
-		co_await sched_point("list_del_init", "&wq_entry->entry");
-		list_del_init(&wq_entry->entry);
+		co_await sched_point("list_del_init_careful", "&wq_entry->entry");
+		list_del_init_careful(&wq_entry->entry);
 	}
 
 	co_return ret;

@@ -56,7 +56,7 @@ lf_trial() {  # variant row-name seed-dir trial
   if [ -n "$c" ]; then
     found=1
     local line
-    line=$("$model" repro --variant "$v" -q "$c" | head -1)
+    line=$("$model" repro --variant "$v" -q "$c" | head -1 || true)  # exits 1 on a report
     kind=${line%%: *}
     title=${line#*: }
   fi

@@ -1,6 +1,6 @@
 // libFuzzer target: the input is scenario + schedule bytes (run.h); the
 // variant comes from PCIRIG_VARIANT (default v4.10), KCSAN from PCIRIG_KCSAN=1.
-// Besides code coverage, every step bumps an extra counter keyed by a hash
+// Besides code coverage, every step marks an extra counter keyed by a hash
 // of the abstract state (task pcs and states, lock owners, blocked bits, the
 // wait queue's contents), so new interleavings count as progress.
 #include <cstdio>
@@ -13,16 +13,14 @@ using namespace pcirig::model;
 
 namespace {
 
-constexpr std::size_t N_COUNTERS = 1u << 16;
+// One counter per abstract state (hashed into 8192 slots), set, not counted:
+// libFuzzer then keeps an input when it reaches a state no input reached
+// before. (Counting (previous, current) pairs was tried: it made ~80 000
+// features and a corpus of 10 000 inputs in minutes, and fork mode crawled.)
+constexpr std::size_t N_COUNTERS = 1u << 13;
 __attribute__((section("__libfuzzer_extra_counters"))) std::uint8_t g_state_counters[N_COUNTERS];
 
-std::uint64_t g_prev = 0;
-void on_step(std::uint64_t h) {
-  // (previous state, state) pairs: transitions, like edge coverage.
-  std::uint64_t k = (h ^ (g_prev * 0x9e3779b97f4a7c15ull)) % N_COUNTERS;
-  g_prev = h;
-  if (g_state_counters[k] != 255) ++g_state_counters[k];
-}
+void on_step(std::uint64_t h) { g_state_counters[h % N_COUNTERS] = 1; }
 
 RunConfig g_cfg;
 
@@ -45,7 +43,6 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  g_prev = 0;
   RunResult r = run_bytes({data, size}, g_cfg);
   if (r.has_report) {
     std::fprintf(stderr, "pcirig: %s: %s\npcirig-title: %s\n", g_cfg.variant->name, kind_name(r.report.kind),

@@ -81,3 +81,30 @@ TEST(Minimize, KeepsTheTitleAndDoesNotGrow) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Kcsan, FindsTheListRaceOnV410AndNothingOnTheFix) {
+  RunConfig c = cfg("v4.10");
+  c.oracles.kcsan = true;
+  CampaignResult bug = campaign(SchedulerKind::random, c, 1, 30, 100000);
+  ASSERT_TRUE(bug.found);
+  EXPECT_EQ(bug.first.report.kind, ReportKind::data_race);
+  EXPECT_NE(bug.first.report.title.find("__wake_up_common"), std::string::npos) << bug.first.report.title;
+  RunConfig f = cfg("v5.9");
+  f.oracles.kcsan = true;
+  CampaignResult fix = campaign(SchedulerKind::random, f, 1, 30, 20000);
+  EXPECT_FALSE(fix.found) << fix.first.report.title << "\n" << fix.first.report.body;
+  EXPECT_EQ(fix.runs, 20000u);
+}
+
+TEST(LocklessConfig, RemovesThePerfReadersInversion) {
+  // CONFIG_PCI_LOCKLESS_CONFIG: kernel reads skip pci_lock, so the perf
+  // reader no longer takes pi_lock -> pci_lock and v2.6.20 has no cycle.
+  RunConfig c = cfg("v2.6.20");
+  c.lockless_config = true;
+  CampaignResult r = campaign(SchedulerKind::random, c, 1, 30, 20000);
+  EXPECT_FALSE(r.found) << r.first.report.title;
+}
+
+}  // namespace

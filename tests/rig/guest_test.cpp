@@ -125,3 +125,21 @@ TEST(Guest, HungGuestTripsTheWatchdog) {
   EXPECT_EQ(r["infra"]["kind"], "guest_silent");
   EXPECT_LT(r["run_seconds"].get<double>(), 60.0) << "the watchdog, not the duration, ended it";
 }
+
+TEST(Guest, CtrlCStopsQemuAndKeepsTheRun) {
+  SessionOptions o = options("machine: {accel: tcg}\nduration: 60s\n");
+  int qemu_pid = -1;
+  o.on_ready = [&](Session& s) { ::raise(SIGINT); };
+  auto out = run_session(o);
+  EXPECT_EQ(out.exit_code, 2);
+  const auto& r = out.result;
+  ASSERT_EQ(r["result"], "infra") << r.dump(2);
+  EXPECT_EQ(r["infra"]["kind"], "interrupted");
+  EXPECT_EQ(r["infra"]["detail"]["signal"], SIGINT);
+  // QEMU is gone, and the run directory has everything.
+  std::string j = read_file_text(out.run_dir / "journal.jsonl");
+  EXPECT_NE(j.find("\"qemu_exit\""), std::string::npos);
+  for (const char* f : {"config.yaml", "seed", "image.json", "qemu.cmdline", "console.log", "qmp.jsonl", "result.json"})
+    EXPECT_TRUE(fs::exists(out.run_dir / f)) << f;
+  (void)qemu_pid;
+}

@@ -31,7 +31,7 @@ done
 kname=$(jq -r .name "$kdir/kernel.json" 2>/dev/null || basename "$kdir")
 out=${out:-$cache/smoke/$kname-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$out"
-initrd=$cache/smoke/initramfs.cpio.gz
+initrd=$out/initramfs.cpio.gz   # per run dir: parallel runs, and a replay has it
 "$here/make-initramfs.sh" "$initrd"
 cp "$kdir/kernel.json" "$out/" 2>/dev/null || true
 
@@ -55,7 +55,8 @@ qmp_wait() {  # REGEX TIMEOUT_S
 }
 churn() {  # hot-unplug and re-plug n3 until QEMU goes away
   local port=$1 n=0
-  for _ in $(seq 50); do exec 3<>"/dev/tcp/127.0.0.1/$port" 2>/dev/null && break; sleep 0.2; done
+  # QEMU may not listen yet: retry quietly for 10 s.
+  for _ in $(seq 50); do { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null && break; sleep 0.2; done
   qmp_wait '"QMP"' 10 || return 0
   echo '{"execute":"qmp_capabilities"}' >&3; qmp_wait '"return"' 10 || return 0
   # Hot-plug during boot can be lost: start when the workload has started.
@@ -125,7 +126,15 @@ for ((i = 1; i <= runs; i++)); do
       outcome=stalled; secs=$last
     fi
   fi
-  title=$(printf '%s' "$first" | sed 's/^\[ *[0-9.]*\] *//' | cut -c1-100)
+  # Title: the report's first line, addresses folded, plus the first reliable
+  # call-trace frame (the console's \r and timestamps dropped).
+  title=
+  if [ -n "$first" ]; then
+    func=$(tr -d '\r' < "$con" | sed 's/^\[ *[0-9.]*\] *//' | awk '/^Call Trace:/ { t = 1; next }
+      t && /^[A-Za-z_][A-Za-z0-9_.]*\+0x/ { sub(/\+0x.*/, ""); print; exit }')
+    title=$(printf '%s' "$first" | tr -d '\r' | sed -E 's/^\[ *[0-9.]*\] *//; s/(0x)?[0-9a-f]{6,}/ADDR/g' | cut -c1-100)
+    [ -n "$func" ] && title="$title in $func"
+  fi
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$i" "$outcome" "$secs" "$wall" "$load0" "$load1" "$cycles" "$title" >> "$out/results.tsv"
   printf '[smoke] %s run %d: %s after %s s (host %s s, load %s->%s, hot-plug cycles %s) %s\n' "$kname" "$i" "$outcome" "$secs" "$wall" "$load0" "$load1" "$cycles" "$title" >&2
 done

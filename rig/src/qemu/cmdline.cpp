@@ -4,12 +4,16 @@
 
 namespace pcirig {
 
-std::string guest_cmdline(const Topology& t) {
+int hung_task_seconds(const std::string& accel) { return accel == "kvm" ? 10 : 20; }
+
+std::string guest_cmdline(const Topology& t, const std::string& accel) {
   // panic_on_warn/oops=panic/panic=-1 + -no-reboot: the first report ends the run with
   // QEMU's exit, so the console holds exactly one crash. hung_task/softlockup panics make
   // those reports end the run too. pci=nomsi is NOT set: MSI paths are part of the race.
   std::string c = "console=ttyS0,115200 panic_on_warn=1 oops=panic panic=-1 softlockup_panic=1 hung_task_panic=1 "
                   "nmi_watchdog=0 printk.devkmsg=on";
+  // sysctl.* boot parameters (Linux >= 5.8): the default 120 s would outlast our watchdog.
+  c += " sysctl.kernel.hung_task_timeout_secs=" + std::to_string(hung_task_seconds(accel));
   if (t.iommu && t.cmdline_extra.find("intel_iommu=") == std::string::npos) c += " intel_iommu=on";
   if (!t.cmdline_extra.empty()) c += " " + t.cmdline_extra;
   return c;
@@ -70,7 +74,7 @@ std::vector<std::string> qemu_argv(const Topology& t, const LaunchSpec& spec) {
                      "-no-user-config", "-nographic", "-no-reboot", "-nic", "none"});
   if (t.hotplug.flavour == "native")
     a.insert(a.end(), {"-global", "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off"});
-  a.insert(a.end(), {"-kernel", spec.kernel.string(), "-initrd", spec.initramfs.string(), "-append", guest_cmdline(t)});
+  a.insert(a.end(), {"-kernel", spec.kernel.string(), "-initrd", spec.initramfs.string(), "-append", guest_cmdline(t, spec.accel)});
   // The rig listens on these sockets before QEMU starts; QEMU connects as a client.
   a.insert(a.end(), {"-chardev", fmt::format("socket,id=qmp,path={}", spec.qmp_socket.string()), "-mon",
                      "chardev=qmp,mode=control"});

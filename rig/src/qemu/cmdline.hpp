@@ -20,7 +20,10 @@ struct LaunchSpec {
 
 // The guest's kernel command line: console on ttyS0, every oops/warn a panic, panic
 // straight to QEMU's exit (-no-reboot), then the topology's extras.
-std::string guest_cmdline(const Topology& t);
+std::string guest_cmdline(const Topology& t, const std::string& accel = "tcg");
+// The guest's hung-task timeout (set on the cmdline): a task in D state this long is
+// reported (and, with hung_task_panic, ends the run as a kernel crash).
+int hung_task_seconds(const std::string& accel);
 
 // Block node for a cold-plugged disk device or a hot-plug slot (one per slot is
 // enough: a slot holds one device at a time, and -blockdev nodes outlive device_del).

@@ -73,6 +73,7 @@ class SessionImpl : public Session {
   asio::awaitable<void> teardown();
   void finish(Cause c);
   void housekeeping();
+  asio::awaitable<void> watchdog();
   nlohmann::json classify();
   void write_meta();
 
@@ -101,6 +102,7 @@ class SessionImpl : public Session {
   double prev_stats_at_ = 0;
   std::vector<double> reads_ps_, resets_ps_;
   int crashes_seen_ = 0;
+  double silent_noted_at_ = 0;  // when the agent went quiet while QEMU still answered
   SessionOutcome out_;
 };
 
@@ -147,15 +149,6 @@ void SessionImpl::housekeeping() {
   double now = mono_seconds();
   if (int e = run_->write_errno(); e == ENOSPC || e == EDQUOT) finish({"disk_full", {{"errno", e}}});
   if (int sig = g_interrupt_signal.load()) finish({"interrupted", {{"signal", sig}}});
-  // The watchdog: a ready guest's agent streams stats every second. Silence past the
-  // (accelerator-scaled) limit means a hung guest, not a crash (a crash ends QEMU).
-  if (t_ready_ > 0 && !cause_) {
-    double last = std::max({agent_->last_message_at(), t_ready_});
-    double limit = 5.0 * scale_;
-    if (now - last > limit)
-      finish({"guest_silent", {{"silent_seconds", now - last}, {"limit_seconds", limit},
-                               {"console_silent_seconds", console_->last_output_at() > 0 ? now - console_->last_output_at() : -1}}});
-  }
   if (status_) {
     StatusFigures f;
     f.elapsed = t_storm_ > 0 ? now - t_storm_ : 0;
@@ -222,6 +215,43 @@ asio::awaitable<void> SessionImpl::main_loop() {
     }
     co_await pause(std::min(1.0, left));
     housekeeping();
+    co_await watchdog();
+  }
+}
+
+// The agent streams stats every second. Silence past the (accelerator-scaled) limit:
+// if QEMU itself doesn't answer QMP, the guest is hung from the outside (infra). If
+// QEMU answers, the guest kernel may be deadlocked with the agent's threads in D state:
+// give the kernel's hung-task detector (armed on the cmdline) time to report it
+// (a kernel_crash with a title) before calling it guest_silent.
+asio::awaitable<void> SessionImpl::watchdog() {
+  if (cause_ || t_ready_ < 0) co_return;
+  double now = mono_seconds();
+  double last = std::max(agent_->last_message_at(), t_ready_);
+  double limit = 5.0 * scale_;
+  if (now - last <= limit) {
+    if (silent_noted_at_ > 0) run_->journal("agent_heard_again", {{"silent_seconds", now - silent_noted_at_}});
+    silent_noted_at_ = 0;
+    co_return;
+  }
+  auto st = co_await qmp_->execute("query-status", nullptr, std::chrono::milliseconds(int64_t(2000 * scale_)));
+  if (cause_) co_return;
+  nlohmann::json detail = {{"silent_seconds", now - last}, {"limit_seconds", limit},
+                           {"console_silent_seconds", console_->last_output_at() > 0 ? now - console_->last_output_at() : -1},
+                           {"qmp", st.ok ? st.ret.value("status", "?") : st.describe()}};
+  if (!st.ok) {
+    finish({"guest_silent", detail});
+    co_return;
+  }
+  if (silent_noted_at_ == 0) {
+    silent_noted_at_ = now;
+    run_->journal("agent_silent", detail);
+  }
+  double grace = hung_task_seconds(accel_.accel) * 2 + 10 * scale_;
+  if (now - silent_noted_at_ > grace) {
+    detail["qmp_responsive"] = true;
+    detail["waited_for_kernel_report_seconds"] = grace;
+    finish({"guest_silent", detail});
   }
 }
 
@@ -320,6 +350,7 @@ void SessionImpl::write_meta() {
 }
 
 SessionOutcome SessionImpl::run() {
+  g_interrupt_signal = 0;  // a previous run's Ctrl-C ended that run (and nightly stops on it)
   t_start_ = mono_seconds();
   cpu0_ = cpu_seconds_self();
   if (!topo_.seed) {

@@ -43,5 +43,7 @@ void list_add(list_head* new_, list_head* head);
 void list_add_tail(list_head* new_, list_head* head);
 void list_del(list_head* entry);       // poisons entry->next/prev
 void list_del_init(list_head* entry);  // re-initialises entry
+// v5.8+: pairs with list_empty_careful() (release/acquire on ->next).
+void list_del_init_careful(list_head* entry);
 
 }  // namespace pcirig::model

@@ -52,7 +52,7 @@ struct pci_dev {
 struct BitLoad {
   bitfield* bf;
   Point p;
-  bool marked;
+  bool marked;  // data_race(): not seen by the KCSAN oracle
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) const noexcept { park(h, p); }
   unsigned int await_resume() const;

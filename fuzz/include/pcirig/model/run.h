@@ -40,6 +40,7 @@ struct RunResult {
   bool step_bound_hit = false;
   std::vector<TraceEntry> trace;
   std::vector<std::uint8_t> choices;  // index chosen at each decision
+  std::vector<TraceEntry> blocked;    // where unfinished tasks were parked at the end
   Scenario scenario;
 };
 

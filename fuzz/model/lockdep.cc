@@ -23,8 +23,10 @@ struct Edge {
   std::string where;  // stack of the acquirer when first seen
 };
 
+// `present` is reset per run (cheap); `info` is only read where present.
 struct Graph {
-  std::array<std::array<Edge, MAX_CLASSES>, MAX_CLASSES> e;
+  std::array<std::array<bool, MAX_CLASSES>, MAX_CLASSES> present{};
+  std::array<std::array<Edge, MAX_CLASSES>, MAX_CLASSES> info;
 };
 
 std::vector<lock_class*>& classes() {
@@ -42,7 +44,7 @@ bool find_path(int from, int to, std::vector<int>& path, std::array<bool, MAX_CL
   if (from == to) return true;
   seen[from] = true;
   for (int n = 0; n < MAX_CLASSES; ++n)
-    if (graph().e[from][n].present && !seen[n] && find_path(n, to, path, seen)) return true;
+    if (graph().present[from][n] && !seen[n] && find_path(n, to, path, seen)) return true;
   path.pop_back();
   return false;
 }
@@ -58,10 +60,7 @@ lock_class* lockdep_class(const char* name) {
   return c;
 }
 
-void lockdep_reset() noexcept {
-  for (auto& row : graph().e)
-    for (auto& e : row) e = Edge{};
-}
+void lockdep_reset() noexcept { graph().present = {}; }
 
 void lockdep_check_acquire(lock_base* l, int mode, bool trylock, const Point& p) {
   if (!world().oracles.lockdep) return;
@@ -84,7 +83,7 @@ void lockdep_check_acquire(lock_base* l, int mode, bool trylock, const Point& p)
   }
   if (!prev) return;
   int a = prev->lock->cls->id, b = l->cls->id;
-  if (a == b || graph().e[a][b].present) return;
+  if (a == b || graph().present[a][b]) return;
   std::vector<int> path;
   std::array<bool, MAX_CLASSES> seen{};
   if (find_path(b, a, path, seen)) {
@@ -97,7 +96,7 @@ void lockdep_check_acquire(lock_base* l, int mode, bool trylock, const Point& p)
             prev->fn + "\n\nwhich lock already depends on the new lock.\n\n";
     body += "the existing dependency chain (in reverse order) is:\n";
     for (std::size_t i = path.size() - 1; i > 0; --i) {
-      const Edge& e = graph().e[path[i - 1]][path[i]];
+      const Edge& e = graph().info[path[i - 1]][path[i]];
       body += "\n-> #" + std::to_string(i - 1) + " (" + classes()[path[i]]->name + "){....}:\n   taken while holding " +
               classes()[path[i - 1]]->name + " by " + (e.task >= 0 ? "T" + std::to_string(e.task) : "?") +
               " in " + e.where + "\n";
@@ -109,7 +108,8 @@ void lockdep_check_acquire(lock_base* l, int mode, bool trylock, const Point& p)
     body += "\n\n *** DEADLOCK ***";
     oops(ReportKind::lock_inversion, "possible deadlock in " + title_func(t), body);
   }
-  graph().e[a][b] = Edge{true, t->m.id, stack_string(t)};
+  graph().present[a][b] = true;
+  graph().info[a][b] = Edge{true, t->m.id, stack_string(t)};
 }
 
 }  // namespace pcirig::model

@@ -14,7 +14,7 @@ CampaignResult campaign(SchedulerKind s, const RunConfig& cfg_in, std::uint64_t 
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   for (std::uint64_t i = 0; i < max_runs; ++i) {
     if ((i & 63) == 0 && elapsed() > time_cap_s) break;
-    std::mt19937_64 rng(seed + i);
+    SplitMix64 rng(seed + i);
     std::uint8_t bytes[32];
     for (auto& b : bytes) b = static_cast<std::uint8_t>(rng());
     std::size_t used = 0;

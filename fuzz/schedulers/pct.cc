@@ -6,7 +6,7 @@
 namespace pcirig::model {
 
 PctChooser::PctChooser(std::uint64_t seed, int depth, int ntasks, std::uint64_t k) {
-  std::mt19937_64 rng(seed);
+  SplitMix64 rng(seed);
   // Initial priorities d, d+1, ... d+n-1 in random order (higher runs first).
   prio_.resize(ntasks);
   for (int i = 0; i < ntasks; ++i) prio_[i] = depth + i;

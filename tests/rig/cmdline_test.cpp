@@ -74,16 +74,17 @@ hotplug: {flavour: native, slots: [dp1]}
   s.accel = "kvm";
   auto a = qemu_argv(t, s);
   EXPECT_TRUE(has_pair(a, "-accel", "kvm"));
+  EXPECT_TRUE(has_pair(a, "-machine", "q35,kernel-irqchip=split"));
   EXPECT_TRUE(has_pair(a, "-cpu", "host"));
   EXPECT_TRUE(has_pair(a, "-global", "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off"));
-  EXPECT_TRUE(has_pair(a, "-device", "intel-iommu,intremap=off"));
+  EXPECT_TRUE(has_pair(a, "-device", "intel-iommu,intremap=on"));
   EXPECT_TRUE(has_pair(a, "-device", "x3130-upstream,id=sw1,bus=rp1"));
   EXPECT_TRUE(has_pair(a, "-device", "xio3130-downstream,id=dp2,bus=sw1,chassis=1,slot=6,hotplug=off"));
   auto append = std::find(a.begin(), a.end(), "-append");
   EXPECT_NE(append[1].find("intel_iommu=on"), std::string::npos);
   EXPECT_NE(append[1].find(" foo=1"), std::string::npos);
   // The IOMMU must come before the PCI devices it translates for.
-  auto iommu = std::find(a.begin(), a.end(), "intel-iommu,intremap=off");
+  auto iommu = std::find(a.begin(), a.end(), "intel-iommu,intremap=on");
   auto port = std::find(a.begin(), a.end(), "pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1");
   EXPECT_LT(iommu, port);
   auto args = device_add_args(*t.find_template("blk"), "dp1-blk-1", "dp1", disk_node_for_slot("dp1"));

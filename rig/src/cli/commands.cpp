@@ -51,9 +51,10 @@ void print_summary(const SessionOutcome& o) {
              r.value("ready_seconds", -1.0), r.value("run_seconds", 0.0));
   if (r.contains("hotplug")) {
     const auto& h = r["hotplug"];
-    fmt::print("  hot-plug: {} plugged, {} unplugged, {} unplug timeouts, {} plug failures; median plug {:.0f} ms, unplug {:.0f} ms\n",
+    auto ms = [](const std::vector<double>& v) { return v.empty() ? std::string("-") : fmt::format("{:.0f} ms", median(v)); };
+    fmt::print("  hot-plug: {} plugged, {} unplugged, {} unplug timeouts, {} plug failures; median plug {}, unplug {}\n",
                h.value("plugged", 0), h.value("unplugged", 0), h.value("unplug_timeouts", 0), h.value("plug_failures", 0),
-               median(o.hotplug.plug_ms), median(o.hotplug.unplug_ms));
+               ms(o.hotplug.plug_ms), ms(o.hotplug.unplug_ms));
   }
   if (r.contains("agent")) {
     const auto& a = r["agent"];

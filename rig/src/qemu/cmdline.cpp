@@ -62,7 +62,9 @@ static std::string device_opt(const nlohmann::json& args) {
 }
 
 std::vector<std::string> qemu_argv(const Topology& t, const LaunchSpec& spec) {
-  std::vector<std::string> a = {spec.qemu, "-machine", t.machine};
+  // KVM's in-kernel irqchip can't do interrupt remapping: split it when there is an IOMMU.
+  std::string machine = t.machine + (t.iommu && spec.accel == "kvm" ? ",kernel-irqchip=split" : "");
+  std::vector<std::string> a = {spec.qemu, "-machine", machine};
   if (spec.accel == "kvm") {
     a.insert(a.end(), {"-accel", "kvm", "-cpu", "host"});
   } else {
@@ -80,7 +82,9 @@ std::vector<std::string> qemu_argv(const Topology& t, const LaunchSpec& spec) {
                      "chardev=qmp,mode=control"});
   a.insert(a.end(), {"-chardev", fmt::format("socket,id=con,path={}", spec.console_socket.string()), "-serial",
                      "chardev:con"});
-  if (t.iommu) a.insert(a.end(), {"-device", "intel-iommu,intremap=off"});
+  // Interrupt remapping on: vfio_iommu_type1 refuses VFIO_SET_IOMMU (EPERM) without it,
+  // and busybox insmod can't pass allow_unsafe_interrupts from the cmdline.
+  if (t.iommu) a.insert(a.end(), {"-device", "intel-iommu,intremap=on"});
   a.insert(a.end(), {"-device", "virtio-serial-pci,id=vser", "-chardev",
                      fmt::format("socket,id=agent,path={}", spec.agent_socket.string()), "-device",
                      "virtserialport,bus=vser.0,chardev=agent,name=pcirig.0"});

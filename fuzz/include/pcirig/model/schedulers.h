@@ -5,7 +5,6 @@
 #pragma once
 
 #include <cstdint>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -33,13 +32,29 @@ class RoundRobinChooser final : public Chooser {
   }
 };
 
+// splitmix64: tiny state, cheap to seed once per run (mt19937_64 seeding
+// cost more than a whole model run).
+class SplitMix64 {
+ public:
+  explicit SplitMix64(std::uint64_t seed) : s_(seed) {}
+  std::uint64_t operator()() {
+    std::uint64_t z = (s_ += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+
+ private:
+  std::uint64_t s_;
+};
+
 class RandomChooser final : public Chooser {
  public:
   explicit RandomChooser(std::uint64_t seed) : rng_(seed) {}
   int choose(std::span<const int> cand, int cur, std::uint64_t step) override;
 
  private:
-  std::mt19937_64 rng_;
+  SplitMix64 rng_;
 };
 
 // PCT with depth d: random distinct priorities, d-1 priority change points

@@ -39,7 +39,9 @@ std::string format_timeline(const RunResult& r) {
   for (const TraceEntry& e : r.blocked) {
     out += "  ... ";
     out += std::string(static_cast<std::size_t>(e.task) * W, ' ');
-    out += std::string(e.depth > 1 ? e.depth - 1 : 0, ' ') + point_text(e.p) + "  <- parked here\n";
+    bool reporter = r.has_report && r.report.task == e.task;
+    out += std::string(e.depth > 1 ? e.depth - 1 : 0, ' ') + point_text(e.p) +
+           (reporter ? "  <- the report\n" : "  <- parked here\n");
   }
   return out;
 }

@@ -67,6 +67,7 @@ void lockdep_assert_held(const lock_base* l, const char* fn) {
 }
 
 void lock_acquire_prepare(lock_base* l, int mode, bool trylock, const Point& p) {
+  current->m.pending = p;  // a report here shows what the task was attempting
   if (l->sleeping && !trylock) might_sleep(p.fn);
   lockdep_check_acquire(l, mode, trylock, p);
 }

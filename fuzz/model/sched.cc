@@ -14,6 +14,7 @@ void SetState::await_resume() const noexcept {
 }
 
 bool Schedule::await_ready() {
+  current->m.pending = p;
   // schedule_debug(): sleeping with a spinlock held or interrupts off.
   if (world().oracles.atomic_sleep && (current->m.preempt_count > 0 || current->m.irqs_off > 0)) {
     char buf[160];

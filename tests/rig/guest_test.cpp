@@ -26,7 +26,6 @@ SessionOptions options(const std::string& yaml) {
   o.topo = load_topology_text(yaml, "guest_test.yaml");
   o.image = find_kernel_image("debian", false);  // throws (test fails) when missing
   o.runs_dir = runs_dir();
-  o.quiet = true;
   return o;
 }
 
@@ -142,4 +141,18 @@ TEST(Guest, CtrlCStopsQemuAndKeepsTheRun) {
   for (const char* f : {"config.yaml", "seed", "image.json", "qemu.cmdline", "console.log", "qmp.jsonl", "result.json"})
     EXPECT_TRUE(fs::exists(out.run_dir / f)) << f;
   (void)qemu_pid;
+}
+
+// A real kernel crash end to end: the guest panics (sysrq 'c'), panic=-1 + -no-reboot
+// make QEMU exit, the console's report becomes the verdict and exit status 1.
+TEST(Guest, KernelPanicIsAKernelCrash) {
+  SessionOptions o = options("machine: {accel: tcg}\nhotplug: {enabled: false}\nduration: 60s\n");
+  o.on_ready = [](Session& s) { s.agent_exec({"/bin/sh", "-c", "echo c > /proc/sysrq-trigger"}); };
+  auto out = run_session(o);
+  EXPECT_EQ(out.exit_code, 1);
+  const auto& r = out.result;
+  ASSERT_EQ(r["result"], "kernel_crash") << r.dump(2);
+  EXPECT_EQ(r["crash"]["title"], "kernel panic: sysrq triggered crash");
+  EXPECT_NE(r["crash"]["report"].get<std::string>().find("sysrq triggered crash"), std::string::npos);
+  EXPECT_LT(r["run_seconds"].get<double>(), 30.0);
 }

@@ -36,7 +36,7 @@ initrd=$out/initramfs.cpio.gz   # per run dir: parallel runs, and a replay has i
 cp "$kdir/kernel.json" "$out/" 2>/dev/null || true
 
 # A report opens with one of these (syzkaller's Linux report starts, plus list corruption).
-report_re='(BUG:|Oops:|general protection fault|kernel BUG at|WARNING:|Kernel panic|list_(add|del) corruption|INFO: task .* blocked|watchdog: BUG|rcu: INFO)'
+report_re='(BUG:|Oops:|general protection fault|kernel BUG at|WARNING:|invalid opcode:|divide error:|stack segment:|PANIC: double fault|Unable to handle kernel|Kernel panic|list_(add|del) corruption|INFO: task .* blocked|watchdog: BUG|rcu: INFO)'
 case "$hotplug" in
   none|acpi) hp_args=() ;;
   native) hp_args=(-global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off) ;;

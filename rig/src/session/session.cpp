@@ -29,8 +29,9 @@ using local = asio::local::stream_protocol;
 
 namespace pcirig {
 
+// Set by the run's SIGINT/SIGTERM handler; also read by housekeeping so a signal that
+// lands while a step is blocked still ends the run.
 static std::atomic<int> g_interrupt_signal{0};
-void request_interrupt(int sig) { g_interrupt_signal = sig; }
 
 namespace {
 
@@ -65,6 +66,15 @@ class SessionImpl : public Session {
   void qemu_signal(int sig) override { qemu_.signal(sig); }
   fs::path run_dir() const override { return run_->path(); }
   void request_stop(const std::string& why) override { finish({"requested", {{"why", why}}}); }
+  void agent_exec(const std::vector<std::string>& argv) override {
+    run_->journal("agent_exec", {{"argv", argv}});
+    asio::co_spawn(ctx_, [this, argv]() -> asio::awaitable<void> {
+      json fields = json::object();
+      fields["argv"] = argv;
+      auto r = co_await agent_->command("exec", fields, std::chrono::milliseconds(int64_t(10000 * scale_)));
+      run_->journal("agent_exec_reply", {{"ok", r.ok}, {"reply", r.ok ? nlohmann::json::parse(r.msg.dump()) : nlohmann::json(nullptr)}});
+    }, asio::detached);
+  }
 
  private:
   asio::awaitable<void> main_loop();

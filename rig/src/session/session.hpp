@@ -23,7 +23,6 @@ struct SessionOptions {
   std::filesystem::path runs_dir = "runs";
   std::string tag;                   // appended to the run id (nightly, bench)
   bool status_line = false;          // live status on stderr
-  bool quiet = false;                // no summary on stdout
   std::optional<std::vector<ReplayOp>> replay;
   // Tests: called once the agent is ready (and the workload started).
   std::function<void(Session&)> on_ready;
@@ -51,8 +50,7 @@ class Session {
   virtual void qemu_signal(int sig) = 0;
   virtual std::filesystem::path run_dir() const = 0;
   virtual void request_stop(const std::string& why) = 0;
+  // Ask the agent to run a program in the guest (contract `exec`); the reply is journaled.
+  virtual void agent_exec(const std::vector<std::string>& argv) = 0;
 };
-
-// Interruption from outside (SIGINT/SIGTERM handler of the CLI sets it; sessions poll).
-void request_interrupt(int sig);
 }  // namespace pcirig

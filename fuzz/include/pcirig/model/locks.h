@@ -84,7 +84,7 @@ struct LockAcquire {
   unsigned long* flags;
   Point p;
   bool await_ready() {
-    lock_acquire_prepare(l, mode, false, p);
+    lock_acquire_prepare(l, mode, false, p);  // may report: the point is recorded first
     return false;
   }
   void await_suspend(std::coroutine_handle<> h) const noexcept { park(h, p); }

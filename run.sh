@@ -6,6 +6,7 @@
 #   ./run.sh repro FILE|RUNDIR [--minimize]             replay a saved model input or rig run
 #   ./run.sh bench fuzz|rig|control --json FILE [...]   benchmarks that print figures
 #   ./run.sh images [--kernel debian|fixed|regression]   build guest kernels and initramfs
+#   ./run.sh golden [KIND...]       capture real crash consoles from the guest (crash test module)
 #   ./run.sh test                    the test suite (ctest)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -57,8 +58,11 @@ case "$cmd" in
   images)
     setup_packages; build default
     exec guest-images/build.sh "$@" ;;
+  golden)
+    setup_packages; build default
+    exec guest-images/capture-golden.sh "$@" ;;
   fuzz)
-    setup_packages; build default; build fuzz
+    setup_packages; build default pcirig-model; build fuzz
     exec fuzz/scripts/fuzz.sh "$@" ;;
   repro)
     setup_packages; build default
@@ -68,7 +72,7 @@ case "$cmd" in
     what=${1:?usage: ./run.sh bench fuzz|rig|control --json FILE}; shift
     setup_packages
     case "$what" in
-      fuzz) build release; build fuzz; exec fuzz/scripts/bench.sh "$@" ;;
+      fuzz) build release pcirig-model; build fuzz; exec fuzz/scripts/bench.sh "$@" ;;
       rig|control) build default; guest-images/build.sh --if-needed; exec "$rig" bench "$what" "$@" ;;
       *) log "unknown benchmark: $what (fuzz, rig, control)"; exit 2 ;;
     esac ;;
@@ -77,7 +81,7 @@ case "$cmd" in
     guest-images/build.sh --if-needed
     exec ctest --preset default "$@" ;;
   help|-h|--help)
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' ;;
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' ;;
   *)
-    log "unknown command: $cmd"; sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    log "unknown command: $cmd"; sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -79,10 +79,7 @@ static Co<void> pci_cfg_access_unlock(pci_dev* dev)
 
 	co_await raw_spin_lock_irqsave(&pci_lock, flags);
 
-	/*
-	 * This indicates a problem in the caller, but we don't need
-	 * to kill them, unlike a double-block above.
-	 */
+	/* An unbalanced unlock is the caller's bug: warn, don't oops. */
 	WARN_ON(!co_await READ(dev->block_cfg_access));
 
 	co_await WRITE(dev->block_cfg_access, 0);

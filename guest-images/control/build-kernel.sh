@@ -54,7 +54,7 @@ done
 mkdir -p "$outdir"; outdir=$(realpath "$outdir")
 
 # --- build dependencies (installed only when missing) ---
-deps=(build-essential flex bison bc libelf-dev libssl-dev dwarves cpio xz-utils)
+deps=(build-essential flex bison bc libelf-dev libssl-dev dwarves cpio xz-utils jq patch)
 [ -n "$source_pkg" ] && deps+=("$source_pkg")
 missing=()
 for p in "${deps[@]}"; do
@@ -183,6 +183,8 @@ if [ ! -f "$tree/.pcirig-configured" ]; then
   done
   touch "$tree/.pcirig-configured"
 fi
+# --force re-runs make in the kept tree (incremental: fast when nothing changed).
+[ "$force" = 1 ] && rm -f "$tree/.pcirig-built"
 if [ -f "$tree/.pcirig-built" ] && [ "$(cut -d' ' -f1 "$tree/.pcirig-built")" = "$key" ]; then
   # Built before for another OUTDIR: copy, and report the original build time.
   log "$name: already built in $tree"

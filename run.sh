@@ -46,6 +46,21 @@ build() {  # build PRESET [targets...]
   cmake --build --preset "$preset" -j "$(nproc)" ${1:+--target "$@"}
 }
 
+# The guest image a rig command will boot: its --kernel NAME (a path to an
+# image.json is used as it is, so there is nothing to build).
+ensure_image() {
+  local k=debian
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --kernel) k=${2:-debian}; shift ;;
+      --kernel=*) k=${1#--kernel=} ;;
+    esac
+    shift
+  done
+  case "$k" in */*|*.json) return 0 ;; esac
+  guest-images/build.sh --kernel "$k" --if-needed
+}
+
 model=build/default/fuzz/pcirig-model
 rig=build/default/rig/pcirig
 
@@ -53,7 +68,7 @@ cmd=${1:-help}; [ $# -gt 0 ] && shift
 case "$cmd" in
   stress|nightly)
     setup_packages; build default
-    guest-images/build.sh --if-needed
+    ensure_image "$@"
     exec "$rig" "$cmd" "$@" ;;
   images)
     setup_packages; build default
@@ -73,7 +88,9 @@ case "$cmd" in
     setup_packages
     case "$what" in
       fuzz) build release pcirig-model; build fuzz; exec fuzz/scripts/bench.sh "$@" ;;
-      rig|control) build default; guest-images/build.sh --if-needed; exec "$rig" bench "$what" "$@" ;;
+      rig) build default; ensure_image "$@"; exec "$rig" bench rig "$@" ;;
+      control) build default; ensure_image --kernel fixed; ensure_image --kernel regression
+        exec "$rig" bench control "$@" ;;
       *) log "unknown benchmark: $what (fuzz, rig, control)"; exit 2 ;;
     esac ;;
   test)

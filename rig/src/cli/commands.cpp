@@ -1,3 +1,5 @@
+#include <cmath>
+#include <limits>
 #include "cli/commands.hpp"
 
 #include <fmt/format.h>
@@ -233,7 +235,8 @@ int cmd_bench_control(Common c, const std::string& json_out, int runs, double fi
   if (c.config.empty()) c.config = "reset-heavy";
   nlohmann::json j;
   // regression: each run until it crashes or crash_limit passes.
-  std::vector<double> times;
+  std::vector<double> times;       // crashed runs only
+  std::vector<double> all_times;   // every run; one that did not crash counts as never (infinity)
   std::vector<std::string> titles;
   int crashed = 0;
   for (int i = 0; i < runs; i++) {
@@ -249,10 +252,19 @@ int cmd_bench_control(Common c, const std::string& json_out, int runs, double fi
     if (out.exit_code == 1) {
       crashed++;
       times.push_back(out.result.value("run_seconds", 0.0));
+      all_times.push_back(times.back());
       titles.push_back(out.result["crash"].value("title", ""));
+    } else {
+      all_times.push_back(std::numeric_limits<double>::infinity());
     }
   }
-  j["regression"] = {{"runs", runs}, {"crashed", crashed}, {"median_seconds_to_crash", median(times)},
+  // The median is over all runs: when it lands on a run that never crashed, it is
+  // only known to exceed the crash limit, so it is null with that bound beside it.
+  double med = median(all_times);
+  nlohmann::json med_json = std::isinf(med) ? nlohmann::json(nullptr) : nlohmann::json(med);
+  j["regression"] = {{"runs", runs}, {"crashed", crashed}, {"median_seconds_to_crash", med_json},
+                     {"median_above_seconds", std::isinf(med) ? nlohmann::json(crash_limit) : nlohmann::json(nullptr)},
+                     {"median_over_crashed_seconds", median(times)},
                      {"max_seconds_to_crash", times.empty() ? -1 : *std::max_element(times.begin(), times.end())},
                      {"titles", titles}};
   // fixed: as many runs as fit in fixed_seconds.

@@ -1,5 +1,6 @@
 // Config-space reader: pread(2) of each present function's sysfs `config`, in
-// sizes 1, 2, 4 and the whole space, round-robin over devices. Each read goes
+// the workload's sizes (1, 2, 4 and the whole space by default), round-robin
+// over devices. Each read goes
 // through pci_user_read_config_*() and so through pci_cfg_access / pci_lock,
 // the locking under test. File descriptors stay open across hot-unplug on
 // purpose: reading a removed device must fail cleanly (ENODEV), not crash.
@@ -23,7 +24,7 @@ struct OpenConfig {
 }  // namespace
 
 void run_config_reader(WorkerContext& ctx, Prng rng, std::stop_token st) {
-  static constexpr std::size_t kSizes[] = {1, 2, 4, 0};  // 0 = whole space
+  const std::vector<int>& sizes = ctx.spec.read_sizes;  // 0 = whole space; empty reads whole
   std::map<std::string, OpenConfig> open;
   std::vector<unsigned char> buf(4096);
   std::uint64_t turn = 0;
@@ -36,6 +37,12 @@ void run_config_reader(WorkerContext& ctx, Prng rng, std::stop_token st) {
   };
   while (!st.stop_requested()) {
     auto snap = ctx.board.snapshot();
+    if (ctx.spec.read_targets_only) {
+      // Only the functions the resetters hit: every reader then spends its
+      // time where config access is blocked, so pci_cfg_wait is rarely empty.
+      auto targets = std::make_shared<std::vector<PciDevice>>(mutable_devices(*snap, ctx.rules));
+      snap = targets;
+    }
     if (snap->empty()) {
       pause_for(st, 50);
       continue;
@@ -62,7 +69,8 @@ void run_config_reader(WorkerContext& ctx, Prng rng, std::stop_token st) {
         std::size_t size = (::fstat(fd, &sb) == 0 && sb.st_size > 0) ? static_cast<std::size_t>(sb.st_size) : 256;
         it = open.emplace(d.bdf, OpenConfig{fd, std::min<std::size_t>(size, buf.size())}).first;
       }
-      const std::size_t width = kSizes[(turn / snap->size()) % 4];
+      const std::size_t width =
+          sizes.empty() ? 0 : static_cast<std::size_t>(sizes[(turn / snap->size()) % sizes.size()]);
       std::size_t len = width ? width : it->second.size;
       off_t off = width ? static_cast<off_t>(rng.below(it->second.size / width) * width) : 0;
       ssize_t n = ::pread(it->second.fd, buf.data(), len, off);

@@ -66,6 +66,32 @@ WorkloadSpec parse_workload(const nlohmann::json& j) {
     }
     s.match = std::move(m);
   }
+  if (j.contains("read_sizes") && !j["read_sizes"].is_null()) {
+    const auto& v = j["read_sizes"];
+    if (!v.is_array() || v.empty()) throw FieldError{"field 'read_sizes' must be a non-empty array of 1, 2, 4 or 0"};
+    s.read_sizes.clear();
+    for (const auto& e : v) {
+      if (!e.is_number_integer()) throw FieldError{"field 'read_sizes' entries must be 1, 2, 4 or 0 (whole space)"};
+      auto b = e.get<std::int64_t>();
+      if (b != 0 && b != 1 && b != 2 && b != 4) throw FieldError{"field 'read_sizes' entries must be 1, 2, 4 or 0 (whole space)"};
+      s.read_sizes.push_back(static_cast<int>(b));
+    }
+  }
+  if (j.contains("pin_cpus") && !j["pin_cpus"].is_null()) {
+    if (!j["pin_cpus"].is_boolean()) throw FieldError{"field 'pin_cpus' must be a boolean"};
+    s.pin_cpus = j["pin_cpus"].get<bool>();
+  }
+  if (j.contains("readers_on") && !j["readers_on"].is_null()) {
+    const auto& v = j["readers_on"];
+    if (!v.is_string() || (v != "all" && v != "targets")) throw FieldError{"field 'readers_on' must be \"all\" or \"targets\""};
+    s.read_targets_only = v == "targets";
+  }
+  if (j.contains("reset_method") && !j["reset_method"].is_null()) {
+    const auto& v = j["reset_method"];
+    if (!v.is_string() || v.get<std::string>().find_first_of("/\n") != std::string::npos)
+      throw FieldError{"field 'reset_method' must be a reset method name such as \"pm\""};
+    s.reset_method = v.get<std::string>();
+  }
   return s;
 }
 

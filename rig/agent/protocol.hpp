@@ -25,6 +25,10 @@ struct WorkloadSpec {
   int reset_interval_ms = 0;
   // "vendor:device" (hex, no 0x) the mutating workers may touch; nullopt = any eligible device.
   std::optional<std::vector<std::string>> match;
+  std::vector<int> read_sizes = {1, 2, 4, 0};  // bytes per reader pread, cycled; 0 = the whole space
+  bool pin_cpus = true;  // worker n on CPU n mod ncpus
+  bool read_targets_only = false;  // readers read only what the mutating workers may touch
+  std::string reset_method;        // written to a target's sysfs reset_method before its first reset; "" = leave it
 
   int total_threads() const { return readers + resetters + rescanners + binders + vfio; }
 };

@@ -10,9 +10,10 @@ namespace pcirig::agent {
 Workload::Retired Workload::start(const WorkloadSpec& spec) {
   Retired old = retire();
   ctx_ = std::make_unique<WorkerContext>(WorkerContext{root_, board_, counters_, spec, {agent_bdf_, spec.match}, notes_});
-  // Worker n runs on CPU n mod ncpus, so a reader and a resetter are on
-  // different CPUs whenever there are two: the races need real concurrency,
-  // and the placement is the same from run to run.
+  // Pinned (the default), worker n runs on CPU n mod ncpus, so a reader and a
+  // resetter are on different CPUs whenever there are two, and the placement
+  // is the same from run to run. Unpinned, the guest scheduler migrates woken
+  // waiters to whichever CPU is free, as it does for a user's shell loops.
   const long ncpus = std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN));
   int n = 0;
   auto spawn = [&](Role role, int count, void (*body)(WorkerContext&, Prng, std::stop_token)) {
@@ -20,11 +21,14 @@ Workload::Retired Workload::start(const WorkloadSpec& spec) {
       Prng rng = Prng::for_worker(spec.seed, static_cast<std::uint32_t>(role), static_cast<std::uint32_t>(i));
       WorkerContext* ctx = ctx_.get();
       const int cpu = static_cast<int>(n % ncpus);
-      threads_.emplace_back([ctx, rng, body, cpu](std::stop_token st) {
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        CPU_SET(cpu, &set);
-        ::sched_setaffinity(0, sizeof set, &set);  // best effort: a failure only loses the placement
+      const bool pin = spec.pin_cpus;
+      threads_.emplace_back([ctx, rng, body, cpu, pin](std::stop_token st) {
+        if (pin) {
+          cpu_set_t set;
+          CPU_ZERO(&set);
+          CPU_SET(cpu, &set);
+          ::sched_setaffinity(0, sizeof set, &set);  // best effort: a failure only loses the placement
+        }
         body(*ctx, rng, st);
       });
     }

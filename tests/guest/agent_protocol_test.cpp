@@ -35,6 +35,20 @@ TEST(AgentProtocol, MissingCountsAreZeroAndNullMatchIsAny) {
   EXPECT_FALSE(s.match.has_value());
 }
 
+TEST(AgentProtocol, ReaderShapeAndResetMethod) {
+  auto d = std::get<WorkloadCmd>(std::get<Command>(parse_command(R"({"type":"workload","id":1})")).body).spec;
+  EXPECT_EQ(d.read_sizes, (std::vector<int>{1, 2, 4, 0}));
+  EXPECT_TRUE(d.pin_cpus);
+  EXPECT_FALSE(d.read_targets_only);
+  EXPECT_EQ(d.reset_method, "");
+  auto s = std::get<WorkloadCmd>(std::get<Command>(parse_command(
+      R"({"type":"workload","id":1,"read_sizes":[0,4],"pin_cpus":false,"readers_on":"targets","reset_method":"pm"})")).body).spec;
+  EXPECT_EQ(s.read_sizes, (std::vector<int>{0, 4}));
+  EXPECT_FALSE(s.pin_cpus);
+  EXPECT_TRUE(s.read_targets_only);
+  EXPECT_EQ(s.reset_method, "pm");
+}
+
 TEST(AgentProtocol, RefusesBadInputWithAReason) {
   struct Case { const char* line; const char* says; };
   const Case cases[] = {
@@ -46,6 +60,11 @@ TEST(AgentProtocol, RefusesBadInputWithAReason) {
       {R"({"type":"workload","id":3,"readers":"2"})", "'readers' must be an integer"},
       {R"({"type":"workload","id":3,"match":["1af4"]})", "is not \"vendor:device\""},
       {R"({"type":"workload","id":3,"seed":"x"})", "'seed' must be an integer"},
+      {R"({"type":"workload","id":3,"read_sizes":[3]})", "'read_sizes' entries must be 1, 2, 4 or 0"},
+      {R"({"type":"workload","id":3,"read_sizes":[]})", "non-empty array"},
+      {R"({"type":"workload","id":3,"pin_cpus":1})", "'pin_cpus' must be a boolean"},
+      {R"({"type":"workload","id":3,"readers_on":"some"})", "'readers_on' must be"},
+      {R"({"type":"workload","id":3,"reset_method":"../x"})", "'reset_method' must be"},
       {R"({"type":"slot_power","id":3,"slot":"../../x","on":false})", "not a slot name"},
       {R"({"type":"slot_power","id":3,"slot":"1"})", "'on' must be true or false"},
       {R"({"type":"exec","id":3,"argv":[]})", "non-empty array"},

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -55,6 +56,35 @@ TEST(AgentWorkload, ReadersAndResettersCountTheirWork) {
   // file does not even exist, so an attempt would have been an error.
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_EQ(get(counters.config_reads), reads) << "workers still running after stop()";
+}
+
+// reset_method is written once per target before its resets; readers_on
+// targets keeps readers off the functions nobody resets.
+TEST(AgentWorkload, ResetMethodIsSetAndReadersCanFollowTheTargets) {
+  FakeSysfs fs;
+  fs.add_device("0000:00:00.0", "0x8086", "0x29c0", "0x060000");
+  auto ep = fs.add_device("0000:01:00.0", "0x1af4", "0x1041", "0x020000", "virtio-pci", 4096, /*reset=*/true);
+  FakeSysfs::write(ep / "reset_method", "");  // sysfs shows "flr pm bus"; a plain file must start empty
+  DeviceBoard board;
+  Counters counters;
+  board.publish(list_pci_devices(SysfsRoot{fs.root()}));
+  Workload w(SysfsRoot{fs.root()}, board, counters, std::nullopt);
+  WorkloadSpec spec;
+  spec.seed = 3;
+  spec.readers = 1;
+  spec.resetters = 1;
+  spec.read_sizes = {0};
+  spec.read_targets_only = true;
+  spec.reset_method = "pm";
+  w.start(spec);
+  EXPECT_TRUE(eventually([&] { return get(counters.config_reads) > 20 && get(counters.resets) > 3; }));
+  w.stop();
+  std::ifstream m(ep / "reset_method");
+  std::string method;
+  std::getline(m, method);
+  EXPECT_EQ(method, "pm");
+  // Whole-space reads of the 4096-byte endpoint only: never the 256-byte host bridge.
+  EXPECT_EQ(get(counters.config_bytes), get(counters.config_reads) * 4096);
 }
 
 TEST(AgentWorkload, AVanishedDeviceIsCountedNotFatal) {

@@ -130,6 +130,30 @@ TEST(Config, VfioWithoutIommu) {
   EXPECT_EQ(e.key, "workload.vfio");
 }
 
+TEST(Config, ReaderShapeAndResetMethod) {
+  Topology d = load_topology_text("duration: 1m\n", "t.yaml");
+  EXPECT_EQ(d.workload.read_sizes, (std::vector<int>{1, 2, 4, 0}));
+  EXPECT_TRUE(d.workload.pin_cpus);
+  EXPECT_EQ(d.workload.readers_on, "all");
+  EXPECT_EQ(d.workload.reset_method, "");
+  Topology t = load_topology_text(
+      "workload: {read_sizes: [whole, 4], pin_cpus: false, readers_on: targets, reset_method: pm}\n", "t.yaml");
+  EXPECT_EQ(t.workload.read_sizes, (std::vector<int>{0, 4}));
+  EXPECT_FALSE(t.workload.pin_cpus);
+  EXPECT_EQ(t.workload.readers_on, "targets");
+  EXPECT_EQ(t.workload.reset_method, "pm");
+  Topology back = load_topology_text(emit_topology_yaml(t), "config.yaml");
+  EXPECT_EQ(back.workload.read_sizes, t.workload.read_sizes);
+  EXPECT_EQ(back.workload.reset_method, "pm");
+  EXPECT_EQ(back.workload.readers_on, "targets");
+  EXPECT_FALSE(back.workload.pin_cpus);
+  auto e = load_error("workload:\n  read_sizes: [8]\n");
+  EXPECT_EQ(e.key, "workload.read_sizes");
+  EXPECT_EQ(e.line, 2);
+  EXPECT_EQ(load_error("workload: {reset_method: warm}\n").key, "workload.reset_method");
+  EXPECT_EQ(load_error("workload: {readers_on: some}\n").key, "workload.readers_on");
+}
+
 TEST(Config, SyntaxError) {
   auto e = load_error("machine: {vcpus: 2\n");
   EXPECT_EQ(e.key, "<syntax>");

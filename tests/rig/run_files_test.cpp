@@ -1,5 +1,6 @@
 // Run directory, journal, flushing logs, replay from a journal, small helpers.
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -53,6 +54,40 @@ TEST(RunFiles, FullDiskIsRemembered) {
   log.write("console bytes\n");
   EXPECT_EQ(log.last_errno(), ENOSPC);
   EXPECT_EQ(write_file("/dev/full/x", "y") != 0, true);
+}
+
+// A run that fills its disk still ends with a verdict: the reserve held since
+// the start is released for result.json. Needs root for a small tmpfs.
+TEST(RunFiles, FullDiskStillGetsAResult) {
+  fs::path mnt = tmpdir();
+  if (::mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=2m") != 0) GTEST_SKIP() << "cannot mount a tmpfs (not root?)";
+  struct Unmount {
+    fs::path p;
+    ~Unmount() { ::umount2(p.c_str(), MNT_DETACH), fs::remove_all(p); }
+  } unmount{mnt};
+  {
+    RunDir run(mnt, 7, "full");
+    EXPECT_TRUE(fs::exists(run.path() / ".reserve"));
+    run.write_json("result.json", {{"result", "running"}});
+    std::string chunk(64 * 1024, 'x');
+    for (int i = 0; i < 64 && run.write_errno() == 0; i++) run.console_log().write(chunk);
+    EXPECT_EQ(run.write_errno(), ENOSPC) << "the 2 MiB tmpfs should have filled";
+    // Without the reserve released the verdict cannot be written...
+    run.write_json("result.json", {{"result", "infra"}, {"infra", {{"kind", "disk_full"}}}});
+    auto still = nlohmann::json::parse(read_file_text(run.file("result.json")));
+    EXPECT_EQ(still["result"], "running");
+    // ...with it released, it is.
+    run.release_reserve();
+    EXPECT_FALSE(fs::exists(run.path() / ".reserve"));
+    run.write_json("result.json", {{"result", "infra"}, {"infra", {{"kind", "disk_full"}}}});
+    auto r = nlohmann::json::parse(read_file_text(run.file("result.json")));
+    EXPECT_EQ(r["infra"]["kind"], "disk_full");
+    EXPECT_GT(fs::file_size(run.file("console.log")), 0u) << "the logs so far stay";
+  }
+  // A disk too full for the reserve refuses to start a run, saying why.
+  LineLog filler(mnt / "filler");
+  for (int i = 0; i < 64 && filler.last_errno() == 0; i++) filler.write(std::string(64 * 1024, 'y'));
+  EXPECT_THROW(RunDir(mnt, 8, "full"), std::runtime_error);
 }
 
 TEST(RunFiles, ReplayOpsFollowTheJournal) {

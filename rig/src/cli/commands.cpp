@@ -74,7 +74,7 @@ void print_summary(const SessionOutcome& o) {
 }
 
 struct Common {
-  std::string config, duration, kernel = "debian", accel, runs_dir;
+  std::string config, duration, kernel = "debian", accel, runs_dir, hotplug;
   std::optional<uint64_t> seed;
 };
 
@@ -85,6 +85,8 @@ void add_common(CLI::App* c, Common& o) {
   c->add_option("--kernel", o.kernel, "kernel image name in $PCIRIG_CACHE/images/ or a path to image.json")->capture_default_str();
   c->add_option("--accel", o.accel, "auto | kvm | tcg (overrides the YAML)")->check(CLI::IsMember({"auto", "kvm", "tcg"}));
   c->add_option("--runs-dir", o.runs_dir, "where run directories go (default: <repo>/runs)");
+  c->add_option("--hotplug", o.hotplug, "none | acpi | native: hot-plug churn on the config's slots (overrides the YAML)")
+      ->check(CLI::IsMember({"none", "acpi", "native"}));
 }
 
 SessionOptions make_options(const Common& c) {
@@ -96,6 +98,15 @@ SessionOptions make_options(const Common& c) {
     o.topo.duration_s = *d;
   }
   if (c.seed) o.topo.seed = *c.seed;
+  if (!c.hotplug.empty()) {
+    o.topo.hotplug.enabled = c.hotplug != "none";
+    if (o.topo.hotplug.enabled) {
+      if (o.topo.hotplug.slots.empty() || o.topo.hotplug.kinds.empty())
+        throw std::runtime_error(fmt::format("--hotplug {}: {} has no hotplug.slots and hotplug.kinds to churn", c.hotplug,
+                                             o.topo.source));
+      o.topo.hotplug.flavour = c.hotplug;
+    }
+  }
   o.accel = c.accel;
   o.runs_dir = c.runs_dir.empty() ? default_runs_dir() : fs::path(c.runs_dir);
   o.image = find_kernel_image(c.kernel, true);
@@ -239,6 +250,7 @@ int cmd_bench_control(Common c, const std::string& json_out, int runs, double fi
   std::vector<double> all_times;   // every run; one that did not crash counts as never (infinity)
   std::vector<std::string> titles;
   int crashed = 0;
+  bool interrupted = false;
   for (int i = 0; i < runs; i++) {
     Common one = c;
     one.kernel = "regression";
@@ -257,6 +269,11 @@ int cmd_bench_control(Common c, const std::string& json_out, int runs, double fi
     } else {
       all_times.push_back(std::numeric_limits<double>::infinity());
     }
+    if (out.exit_code == 2 && out.result.value("end_cause", "") == "interrupted") {
+      interrupted = true;  // Ctrl-C ends the bench, not just this run
+      runs = i + 1;
+      break;
+    }
   }
   // The median is over all runs: when it lands on a run that never crashed, it is
   // only known to exceed the crash limit, so it is null with that bound beside it.
@@ -271,7 +288,7 @@ int cmd_bench_control(Common c, const std::string& json_out, int runs, double fi
   double total = 0;
   int fruns = 0, fcrashes = 0;
   nlohmann::json ftitles = nlohmann::json::array();
-  while (total < fixed_seconds) {
+  while (total < fixed_seconds && !interrupted) {
     Common one = c;
     one.kernel = "fixed";
     if (c.seed) one.seed = *c.seed + 1000 + uint64_t(fruns);
@@ -287,6 +304,14 @@ int cmd_bench_control(Common c, const std::string& json_out, int runs, double fi
     if (out.exit_code == 2 && out.result.value("end_cause", "") == "interrupted") break;
   }
   j["fixed"] = {{"runs", fruns}, {"seconds", total}, {"crashes", fcrashes}, {"titles", ftitles}};
+  {
+    // What the figures were measured on, so two bench files can be compared.
+    Common one = c;
+    SessionOptions o = make_options(one);
+    j["config"] = o.topo.source;
+    j["hotplug"] = o.topo.hotplug.enabled ? o.topo.hotplug.flavour : "none";
+    j["seed"] = c.seed ? nlohmann::json(*c.seed) : nlohmann::json(nullptr);
+  }
   std::string text = j.dump(2) + "\n";
   fmt::print("{}", text);
   if (!json_out.empty() && write_file(json_out, text) != 0) throw std::runtime_error("cannot write " + json_out);

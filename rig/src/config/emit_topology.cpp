@@ -68,6 +68,13 @@ std::string emit_topology_yaml(const Topology& t) {
     << w.reset_interval_ms;
   e << YAML::Key << "match" << YAML::Value;
   emit_strings(e, w.match);
+  std::vector<std::string> sizes;
+  for (int b : w.read_sizes) sizes.push_back(b ? std::to_string(b) : "whole");
+  e << YAML::Key << "read_sizes" << YAML::Value;
+  emit_strings(e, sizes);
+  e << YAML::Key << "pin_cpus" << YAML::Value << w.pin_cpus;
+  e << YAML::Key << "readers_on" << YAML::Value << w.readers_on;
+  if (!w.reset_method.empty()) e << YAML::Key << "reset_method" << YAML::Value << w.reset_method;
   e << YAML::EndMap;
   const HotplugPolicy& h = t.hotplug;
   e << YAML::Key << "hotplug" << YAML::Value << YAML::BeginMap;

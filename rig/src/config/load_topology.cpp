@@ -196,7 +196,8 @@ void load_templates(const Loader& L, const YAML::Node& n, Topology& t) {
 }
 
 void load_workload(const Loader& L, const YAML::Node& n, Workload& w) {
-  L.check_keys(n, "workload", {"readers", "resetters", "rescanners", "binders", "vfio", "reset_interval_ms", "match"});
+  L.check_keys(n, "workload", {"readers", "resetters", "rescanners", "binders", "vfio", "reset_interval_ms", "match",
+                                    "read_sizes", "pin_cpus", "readers_on", "reset_method"});
   w.readers = L.get_int(n, "workload", "readers", w.readers, 0, 256);
   w.resetters = L.get_int(n, "workload", "resetters", w.resetters, 0, 256);
   w.rescanners = L.get_int(n, "workload", "rescanners", w.rescanners, 0, 64);
@@ -207,6 +208,19 @@ void load_workload(const Loader& L, const YAML::Node& n, Workload& w) {
   for (auto& m : w.match)
     if (m.find(':') == std::string::npos)
       L.fail(n["match"].Mark(), "workload.match", fmt::format("'{}' is not vendor:device", m));
+  if (n["read_sizes"]) {
+    w.read_sizes.clear();
+    for (auto& s : L.get_str_list(n, "workload", "read_sizes")) {
+      if (s == "whole") w.read_sizes.push_back(0);
+      else if (s == "1" || s == "2" || s == "4") w.read_sizes.push_back(std::stoi(s));
+      else L.fail(n["read_sizes"].Mark(), "workload.read_sizes", fmt::format("'{}' is not 1, 2, 4 or whole", s));
+    }
+    if (w.read_sizes.empty()) L.fail(n["read_sizes"].Mark(), "workload.read_sizes", "needs at least one size");
+  }
+  w.pin_cpus = L.get_bool(n, "workload", "pin_cpus", w.pin_cpus);
+  w.readers_on = L.get_enum(n, "workload", "readers_on", w.readers_on, {"all", "targets"});
+  // The methods drivers/pci/pci.c names in its reset_method attribute (5.15 and later).
+  w.reset_method = L.get_enum(n, "workload", "reset_method", "", {"", "flr", "pm", "bus", "af_flr", "device_specific", "acpi", "cxl_bus"});
 }
 
 void load_hotplug(const Loader& L, const YAML::Node& n, HotplugPolicy& h) {

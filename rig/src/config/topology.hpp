@@ -62,6 +62,10 @@ struct Workload {
   int vfio = 0;
   int reset_interval_ms = 0;
   std::vector<std::string> match;  // "vendor:device"; empty = every device
+  std::vector<int> read_sizes = {1, 2, 4, 0};  // bytes per pread, 0 = the whole space
+  bool pin_cpus = true;            // worker n on CPU n mod ncpus; false: the guest scheduler places them
+  std::string reset_method;        // written to each target's sysfs reset_method first; empty: the kernel's choice
+  std::string readers_on = "all";  // all: every function; targets: only those the mutating workers may touch
 };
 
 struct HotplugPolicy {

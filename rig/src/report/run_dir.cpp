@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cmath>
 
 #include <stdexcept>
@@ -27,6 +30,21 @@ RunDir::RunDir(const fs::path& runs_dir, uint64_t seed, const std::string& tag) 
   console_.open(dir_ / "console.log");
   stats_.open(dir_ / "stats.jsonl");
   load_.open(dir_ / "loadavg.jsonl");
+  // Real blocks (not a sparse file), so the space is truly held back.
+  reserve_ = dir_ / ".reserve";
+  int fd = ::open(reserve_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 || ::posix_fallocate(fd, 0, kReserveBytes) != 0) {
+    if (fd >= 0) ::close(fd);
+    fs::remove(reserve_, ec);
+    throw std::runtime_error(fmt::format("cannot reserve {} KiB in {}: the disk is full", kReserveBytes >> 10, dir_.string()));
+  }
+  ::close(fd);
+}
+
+void RunDir::release_reserve() {
+  std::error_code ec;
+  if (!reserve_.empty()) fs::remove(reserve_, ec);
+  reserve_.clear();
 }
 
 void RunDir::journal(const std::string& ev, nlohmann::json fields) {

@@ -32,12 +32,17 @@ class RunDir {
   void write_json(const std::string& name, const nlohmann::json& j);
   // First errno from any write in this run (ENOSPC -> infra disk_full).
   int write_errno() const;
+  // The run holds kReserveBytes of disk from its start; releasing them just
+  // before the final result.json means a full disk still gets a verdict.
+  void release_reserve();
+  static constexpr long kReserveBytes = 1 << 20;
 
  private:
   std::filesystem::path dir_;
   double t0_;
   LineLog journal_, qmp_, agent_, console_, stats_, load_;
   int errno_ = 0;
+  std::filesystem::path reserve_;
 };
 
 // The newest run directory under runs_dir (for tests and `pcirig repro last`).

@@ -205,7 +205,9 @@ asio::awaitable<void> SessionImpl::main_loop() {
   // 3. Workload into the guest.
   const Workload& w = topo_.workload;
   json wl = {{"seed", seed_}, {"readers", w.readers}, {"resetters", w.resetters}, {"rescanners", w.rescanners},
-             {"binders", w.binders}, {"vfio", w.vfio}, {"reset_interval_ms", w.reset_interval_ms}};
+             {"binders", w.binders}, {"vfio", w.vfio}, {"reset_interval_ms", w.reset_interval_ms},
+             {"read_sizes", w.read_sizes}, {"pin_cpus", w.pin_cpus}, {"readers_on", w.readers_on}};
+  if (!w.reset_method.empty()) wl["reset_method"] = w.reset_method;
   wl["match"] = w.match.empty() ? json(nullptr) : json(w.match);
   auto wr = co_await agent_->command("workload", wl, std::chrono::milliseconds(int64_t(5000 * scale_)));
   run_->journal("workload", {{"ok", wr.ok && wr.msg.value("ok", false)},
@@ -491,6 +493,7 @@ SessionOutcome SessionImpl::run() {
 
   nlohmann::json r = classify();
   if (r["result"] == "infra" && cause_->kind == "setup") r["infra"]["kind"] = "setup";
+  run_->release_reserve();
   run_->write_json("result.json", r);
   run_->journal("run_end", {{"result", r["result"]}, {"exit_code", out_.exit_code}});
   std::error_code ec;

@@ -21,6 +21,21 @@ fs::path runs_dir() {
   return d;
 }
 
+// The guests' run directories are kept when a test failed (they are what to
+// read) and removed when every test passed.
+class RunsDirCleanup : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    if (!::testing::UnitTest::GetInstance()->Passed()) {
+      fprintf(stderr, "guest runs kept in %s\n", runs_dir().c_str());
+      return;
+    }
+    std::error_code ec;
+    fs::remove_all(runs_dir(), ec);
+  }
+};
+[[maybe_unused]] ::testing::Environment* const g_cleanup = ::testing::AddGlobalTestEnvironment(new RunsDirCleanup);
+
 SessionOptions options(const std::string& yaml) {
   SessionOptions o;
   o.topo = load_topology_text(yaml, "guest_test.yaml");

@@ -60,8 +60,10 @@ void print_summary(const SessionOutcome& o) {
   }
   if (r.contains("agent")) {
     const auto& a = r["agent"];
-    fmt::print("  guest: {} config reads ({:.0f}/s median), {} resets ({:.1f}/s), {} vfio cycles, {} ENODEV\n",
-               a.value("config_reads", 0), median(o.reads_per_s), a.value("resets", 0), median(o.resets_per_s),
+    // Rates need two stats samples; a run that crashed within a second has none.
+    auto rate = [](const std::vector<double>& v) { return v.empty() ? std::string("-") : fmt::format("{:.0f}", median(v)); };
+    fmt::print("  guest: {} config reads ({}/s median), {} resets ({}/s), {} vfio cycles, {} ENODEV\n",
+               a.value("config_reads", 0), rate(o.reads_per_s), a.value("resets", 0), rate(o.resets_per_s),
                a.value("vfio_cycles", 0), a.value("enodev", 0));
   }
   if (r.contains("crash"))
@@ -71,6 +73,7 @@ void print_summary(const SessionOutcome& o) {
     std::string tail = r["infra"].value("stderr_tail", "");
     if (!tail.empty()) fmt::print("  qemu stderr: {}\n", tail.substr(tail.size() > 400 ? tail.size() - 400 : 0));
   }
+  std::fflush(stdout);  // a bench's log, piped to a file, shows each run as it ends
 }
 
 struct Common {
@@ -261,6 +264,11 @@ int cmd_bench_control(Common c, const std::string& json_out, int runs, double fi
     o.tag = "control-regression";
     auto out = run_session(o);
     print_summary(out);
+    if (out.exit_code == 2 && out.result.value("end_cause", "") == "interrupted") {
+      interrupted = true;  // Ctrl-C ends the bench; the cut-short run counts for nothing
+      runs = i;
+      break;
+    }
     if (out.exit_code == 1) {
       crashed++;
       times.push_back(out.result.value("run_seconds", 0.0));
@@ -268,11 +276,6 @@ int cmd_bench_control(Common c, const std::string& json_out, int runs, double fi
       titles.push_back(out.result["crash"].value("title", ""));
     } else {
       all_times.push_back(std::numeric_limits<double>::infinity());
-    }
-    if (out.exit_code == 2 && out.result.value("end_cause", "") == "interrupted") {
-      interrupted = true;  // Ctrl-C ends the bench, not just this run
-      runs = i + 1;
-      break;
     }
   }
   // The median is over all runs: when it lands on a run that never crashed, it is

@@ -13,6 +13,9 @@ class RunDir {
  public:
   // Creates <runs_dir>/<id>/ (id = UTC time + seed, made unique).
   RunDir(const std::filesystem::path& runs_dir, uint64_t seed, const std::string& tag = "");
+  ~RunDir() { release_reserve(); }
+  RunDir(const RunDir&) = delete;
+  RunDir& operator=(const RunDir&) = delete;
   const std::filesystem::path& path() const { return dir_; }
   std::string id() const { return dir_.filename().string(); }
   std::filesystem::path file(const std::string& name) const { return dir_ / name; }

@@ -63,6 +63,16 @@ Injector::Injector(asio::any_io_executor ex, const Topology& topo, QmpClient& qm
   for (auto& s : topo.hotplug.slots) slots_.push_back(Slot{topo.find_port(s)});
 }
 
+std::optional<std::string> disk_holder_from_error(const std::string& desc, const std::string& node) {
+  auto at = desc.find("Permission conflict on node '" + node + "'");
+  if (at == std::string::npos) return std::nullopt;
+  static const std::string kBy = "required by block device '";
+  auto b = desc.find(kBy, at);
+  auto e = b == std::string::npos ? b : desc.find('\'', b + kBy.size());
+  if (e == std::string::npos) return std::string("an earlier device");
+  return desc.substr(b + kBy.size(), e - b - kBy.size());
+}
+
 size_t Injector::slot_index(const std::string& port) const {
   for (size_t i = 0; i < slots_.size(); i++)
     if (slots_[i].port->id == port) return i;
@@ -147,6 +157,11 @@ asio::awaitable<void> Injector::replay_loop() {
 asio::awaitable<void> Injector::plug(size_t i, std::string kind) {
   Slot& s = slots_[i];
   const DeviceTemplate* tm = topo_.find_template(kind);
+  if (!s.disk_held_by.empty() && needs_disk(tm->kind)) {
+    c_.disk_held_skips++;
+    run_.journal("plug_skipped", {{"slot", s.port->id}, {"kind", kind}, {"why", "disk node held by " + s.disk_held_by}});
+    co_return;
+  }
   std::string id = fmt::format("{}-{}-{}", s.port->id, kind, ++serial_);
   std::string slotno = std::to_string(s.port->slot);
   set_state(i, SlotState::adding);
@@ -172,6 +187,12 @@ asio::awaitable<void> Injector::plug(size_t i, std::string kind) {
     agent_.cancel(seen);
     c_.plug_failures++;
     run_.journal("plug_failed", {{"slot", s.port->id}, {"device", id}, {"error", r.describe()}});
+    // "Permission conflict on node 'hp-rpN': ... required by block device 'ID'": a device
+    // QEMU has unparented but not finalized (so no DEVICE_DELETED) keeps the node.
+    if (auto holder = disk_holder_from_error(r.error_desc, disk_node_for_slot(s.port->id))) {
+      s.disk_held_by = *holder;
+      run_.journal("slot_disk_held", {{"slot", s.port->id}, {"by", s.disk_held_by}});
+    }
     set_state(i, SlotState::empty);
     in_flight_--;
     co_return;
@@ -204,7 +225,7 @@ asio::awaitable<void> Injector::unplug(size_t i) {
   auto deleted = qmp_.expect_device_deleted(id);
   double t0 = mono_seconds();
   const double wait_s = (native ? (topo_.hotplug.native_power_off ? 4.0 : 8.0) : 2.0) * scale_;
-  bool sent = false, gone = false;
+  bool sent = false, gone = false, unconfirmed = false;
   for (int attempt = 0; attempt < 200 && !sent; attempt++) {
     json del_args = json::object();
     del_args["id"] = id;
@@ -217,8 +238,11 @@ asio::awaitable<void> Injector::unplug(size_t i) {
       run_.journal("unplug_failed", {{"slot", port}, {"device", id}, {"error", r.describe()}});
       break;
     }
-    if (r.error_class == "DeviceNotFound") {  // already gone (e.g. a guest-side eject)
-      gone = true;
+    if (r.error_class == "DeviceNotFound") {
+      // Gone from QEMU's tree without a DEVICE_DELETED we saw (a guest-side eject that
+      // finished after our last wait, or a device unparented but never finalized): the
+      // slot is free for the storm, but there is no latency to count.
+      gone = unconfirmed = true;
       break;
     }
     if (r.error_desc.find("guest is busy") != std::string::npos) {
@@ -253,7 +277,14 @@ asio::awaitable<void> Injector::unplug(size_t i) {
   if (sent) gone = (co_await qmp_.wait(deleted, std::chrono::milliseconds(int64_t(wait_s * 1000)))).has_value();
   else qmp_.cancel(deleted);
   double ms = (mono_seconds() - t0) * 1000;
-  if (gone) {
+  if (gone && unconfirmed) {
+    c_.unplugged++;
+    c_.unplug_unconfirmed++;
+    c_.unplugged_by_kind[kind]++;
+    run_.journal("unplugged", {{"slot", port}, {"device", id}, {"ms", nullptr}, {"confirmed", false}});
+    s.device_id.clear();
+    set_state(i, SlotState::empty);
+  } else if (gone) {
     c_.unplugged++;
     c_.unplugged_by_kind[kind]++;
     c_.unplug_ms.push_back(ms);

@@ -7,6 +7,7 @@
 #pragma once
 #include <boost/asio.hpp>
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -27,12 +28,18 @@ struct ReplayOp {
   std::string slot;      // port id
   std::string kind;      // template (plug)
 };
+// QEMU's device_add error when a slot's disk node is still attached to an earlier
+// device: the holder's id, or nullopt if `desc` is some other error.
+std::optional<std::string> disk_holder_from_error(const std::string& desc, const std::string& node);
+
 // The plug/unplug decisions of a recorded journal.jsonl, in order.
 std::vector<ReplayOp> replay_ops_from_journal(const std::string& journal_text);
 
 struct HotplugCounters {
   int64_t plugs = 0, plugged = 0, plug_failures = 0, agent_saw_add = 0;
   int64_t unplugs = 0, unplugged = 0, unplug_timeouts = 0, busy_retries = 0, pending_retries = 0;
+  int64_t unplug_unconfirmed = 0;  // QEMU no longer knew the id, and no DEVICE_DELETED was seen
+  int64_t disk_held_skips = 0;     // block plugs skipped: the slot's disk node is still held
   std::vector<double> plug_ms;     // device_add sent -> the agent reports the function
   std::vector<double> unplug_ms;   // device_del sent -> DEVICE_DELETED
   std::map<std::string, int64_t> plugged_by_kind, unplugged_by_kind;
@@ -55,6 +62,10 @@ class Injector {
     SlotState state = SlotState::empty;
     std::string device_id, kind;
     double since = 0;
+    // QEMU refused a block device here because an earlier device it unparented
+    // without finalizing still holds the slot's disk node: only non-block kinds
+    // can go in this slot for the rest of the run.
+    std::string disk_held_by;
   };
   asio::awaitable<void> storm_loop();
   asio::awaitable<void> replay_loop();

@@ -345,7 +345,8 @@ nlohmann::json SessionImpl::classify() {
     r["hotplug"] = {{"plugs", h.plugs}, {"plugged", h.plugged}, {"plug_failures", h.plug_failures},
                     {"agent_saw_add", h.agent_saw_add}, {"unplugs", h.unplugs}, {"unplugged", h.unplugged},
                     {"unplug_timeouts", h.unplug_timeouts}, {"busy_retries", h.busy_retries},
-                    {"pending_retries", h.pending_retries}, {"plugged_by_kind", h.plugged_by_kind},
+                    {"pending_retries", h.pending_retries}, {"unplug_unconfirmed", h.unplug_unconfirmed},
+                    {"disk_held_skips", h.disk_held_skips}, {"plugged_by_kind", h.plugged_by_kind},
                     {"unplugged_by_kind", h.unplugged_by_kind}};
   }
   r["host_load_max"] = load_ ? load_->max_load1() : 0.0;

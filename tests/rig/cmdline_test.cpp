@@ -48,13 +48,14 @@ TEST(Cmdline, DefaultTopology) {
   // ACPI flavour: no native override; no IOMMU.
   EXPECT_FALSE(has_pair(a, "-global", "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off"));
   EXPECT_FALSE(has_pair_prefix(a, "-device", "intel-iommu"));
+  EXPECT_EQ(std::find(a.begin(), a.end(), "-bios"), a.end()) << "SeaBIOS by default";
   // nvme0 is cold-plugged with a -blockdev node; each storm slot has its own node.
   EXPECT_TRUE(has_pair(a, "-device", "nvme,bus=rp2,drive=disk-nvme0,id=nvme0,serial=nvme0"));
   EXPECT_TRUE(has_pair(a, "-blockdev", "driver=raw,file=hp-rp3-file,node-name=hp-rp3"));
   EXPECT_TRUE(has_pair(a, "-blockdev", "driver=file,filename=/run/disks/slot-rp4.img,node-name=hp-rp4-file"));
   auto append = std::find(a.begin(), a.end(), "-append");
   ASSERT_NE(append, a.end());
-  for (const char* p : {"console=ttyS0", "panic_on_warn=1", "oops=panic", "panic=-1"})
+  for (const char* p : {"console=ttyS0", "panic_on_warn=1", "oops=panic", "panic=-1", "cryptomgr.notests"})
     EXPECT_NE(append[1].find(p), std::string::npos) << p;
 }
 
@@ -76,6 +77,9 @@ hotplug: {flavour: native, slots: [dp1]}
   EXPECT_TRUE(has_pair(a, "-accel", "kvm"));
   EXPECT_TRUE(has_pair(a, "-machine", "q35,kernel-irqchip=split"));
   EXPECT_TRUE(has_pair(a, "-cpu", "host"));
+  EXPECT_FALSE(has_pair(a, "-bios", "qboot.rom"));
+  t.firmware = "qboot";
+  EXPECT_TRUE(has_pair(qemu_argv(t, s), "-bios", "qboot.rom"));
   EXPECT_TRUE(has_pair(a, "-global", "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off"));
   EXPECT_TRUE(has_pair(a, "-device", "intel-iommu,intremap=on"));
   EXPECT_TRUE(has_pair(a, "-device", "x3130-upstream,id=sw1,bus=rp1"));

@@ -27,6 +27,7 @@ std::string emit_topology_yaml(const Topology& t) {
   e << YAML::Key << "type" << YAML::Value << t.machine << YAML::Key << "vcpus" << YAML::Value << t.vcpus;
   e << YAML::Key << "memory_mb" << YAML::Value << t.memory_mb << YAML::Key << "accel" << YAML::Value << t.accel;
   e << YAML::Key << "tcg_thread" << YAML::Value << t.tcg_thread << YAML::Key << "iommu" << YAML::Value << t.iommu;
+  e << YAML::Key << "firmware" << YAML::Value << t.firmware;
   e << YAML::EndMap;
   e << YAML::Key << "kernel" << YAML::Value << YAML::BeginMap << YAML::Key << "cmdline" << YAML::Value
     << YAML::DoubleQuoted << t.cmdline_extra << YAML::EndMap;

@@ -118,13 +118,14 @@ class Loader {
 };
 
 void load_machine(const Loader& L, const YAML::Node& m, Topology& t) {
-  L.check_keys(m, "machine", {"type", "vcpus", "memory_mb", "accel", "tcg_thread", "iommu"});
+  L.check_keys(m, "machine", {"type", "vcpus", "memory_mb", "accel", "tcg_thread", "iommu", "firmware"});
   t.machine = L.get_enum(m, "machine", "type", "q35", {"q35"});
   t.vcpus = L.get_int(m, "machine", "vcpus", 2, 1, 64);
   t.memory_mb = L.get_int(m, "machine", "memory_mb", 1024, 128, 65536);
   t.accel = L.get_enum(m, "machine", "accel", "auto", {"auto", "kvm", "tcg"});
   t.tcg_thread = L.get_enum(m, "machine", "tcg_thread", "single", {"single", "multi"});
   t.iommu = L.get_bool(m, "machine", "iommu", false);
+  t.firmware = L.get_enum(m, "machine", "firmware", "seabios", {"seabios", "qboot"});
 }
 
 Port load_port(const Loader& L, const YAML::Node& n, const std::string& where, bool downstream) {

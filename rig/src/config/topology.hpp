@@ -86,6 +86,7 @@ struct Topology {
   std::string accel = "auto";      // auto | kvm | tcg
   std::string tcg_thread = "single";
   bool iommu = false;              // emulated intel-iommu (vfio scenario)
+  std::string firmware = "seabios";  // seabios | qboot (minimal firmware: ~0.4 s less to boot under TCG)
   std::string cmdline_extra;
   std::vector<Port> root_ports;
   std::vector<Switch> switches;

@@ -12,6 +12,9 @@ std::string guest_cmdline(const Topology& t, const std::string& accel) {
   // those reports end the run too. pci=nomsi is NOT set: MSI paths are part of the race.
   std::string c = "console=ttyS0,115200 panic_on_warn=1 oops=panic panic=-1 softlockup_panic=1 hung_task_panic=1 "
                   "nmi_watchdog=0 printk.devkmsg=on";
+  // Debian's kernel runs the crypto self-tests at boot (FIPS build): ~0.3 s under TCG
+  // for nothing the rig looks at. Other kernels ignore the parameter.
+  c += " cryptomgr.notests";
   // sysctl.* boot parameters (Linux >= 5.8): the default 120 s would outlast our watchdog.
   c += " sysctl.kernel.hung_task_timeout_secs=" + std::to_string(hung_task_seconds(accel));
   if (t.iommu && t.cmdline_extra.find("intel_iommu=") == std::string::npos) c += " intel_iommu=on";
@@ -72,6 +75,8 @@ std::vector<std::string> qemu_argv(const Topology& t, const LaunchSpec& spec) {
     // assertion) under concurrent resets. See docs/rig.md.
     a.insert(a.end(), {"-accel", "tcg,thread=" + t.tcg_thread});
   }
+  // qboot: no option ROMs, no boot menu; Linux assigns what the firmware leaves alone.
+  if (t.firmware == "qboot") a.insert(a.end(), {"-bios", "qboot.rom"});
   a.insert(a.end(), {"-smp", std::to_string(t.vcpus), "-m", std::to_string(t.memory_mb), "-nodefaults",
                      "-no-user-config", "-nographic", "-no-reboot", "-nic", "none"});
   if (t.hotplug.flavour == "native")

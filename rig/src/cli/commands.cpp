@@ -191,7 +191,16 @@ int cmd_repro(const std::string& rundir, const std::string& accel, const std::st
     if (!before.is_discarded()) {
       std::string bt = before.contains("crash") ? before["crash"].value("title", "") : before.value("result", "");
       std::string nt = out.result.contains("crash") ? out.result["crash"].value("title", "") : out.result.value("result", "");
-      fmt::print("  original: {}\n  replay:   {}\n  {}\n", bt, nt, bt == nt ? "REPRODUCED" : "different outcome");
+      // Under TCG the interleaving is not replayed, so the same bug can show as another
+      // report kind (a GPF where there was a paging fault): the crashing function decides.
+      auto fn = [](const nlohmann::json& r) {
+        return r.contains("crash") ? r["crash"].value("function", "") : std::string();
+      };
+      std::string verdict = bt == nt ? "REPRODUCED"
+                            : (!fn(before).empty() && fn(before) == fn(out.result))
+                                ? "REPRODUCED in the same function (" + fn(before) + "), as another report"
+                                : "different outcome";
+      fmt::print("  original: {}\n  replay:   {}\n  {}\n", bt, nt, verdict);
     }
   }
   return out.exit_code;

@@ -5,7 +5,7 @@
 #   ./run.sh fuzz [--variant V] [--time T] [--jobs J]   libFuzzer corpus run on the model
 #   ./run.sh repro FILE|RUNDIR [--minimize]             replay a saved model input or rig run
 #   ./run.sh bench fuzz|rig|control --json FILE [...]   benchmarks that print figures
-#   ./run.sh images [--kernel debian|fixed|regression]   build guest kernels and initramfs
+#   ./run.sh images [--kernel debian|fixed|regression[-lockdep|-kasan]]   build guest kernels and initramfs
 #   ./run.sh golden [KIND...]       capture real crash consoles from the guest (crash test module)
 #   ./run.sh test                    the test suite (ctest)
 set -euo pipefail

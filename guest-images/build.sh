@@ -3,12 +3,14 @@
 # pcirig-agent, /init), cached under $PCIRIG_CACHE/images/NAME with an
 # image.json describing it (docs/CONTRACTS.md, docs/guest-images.md).
 #
-#   guest-images/build.sh [--kernel debian|fixed|regression] [--if-needed]
+#   guest-images/build.sh [--kernel debian|fixed|regression[-FLAVOUR]] [--if-needed]
 #                         [--out DIR] [--agent PATH]
 #
 # debian: Debian 12's packaged kernel (apt-get download, never installed).
 # fixed, regression: kernels built from linux-source-6.1 by
 #   guest-images/control/build-kernel.sh (drivers built in: no modules).
+#   A -FLAVOUR suffix (fixed-lockdep, regression-kasan, fixed-lockdep+kasan)
+#   adds guest-images/control/fragments/FLAVOUR.config to the build.
 # --if-needed: return at once when the inputs' hash matches image.json's.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -22,7 +24,7 @@ source "$here/lib/initramfs.sh"
 kernel=debian if_needed=0 out= agent=${PCIRIG_AGENT:-}
 while [ $# -gt 0 ]; do
   case "$1" in
-    --kernel) kernel=${2:?--kernel needs debian, fixed or regression}; shift 2 ;;
+    --kernel) kernel=${2:?--kernel needs debian, fixed or regression[-FLAVOUR]}; shift 2 ;;
     --kernel=*) kernel=${1#*=}; shift ;;
     --if-needed) if_needed=1; shift ;;
     --out) out=${2:?--out needs a directory}; shift 2 ;;
@@ -31,9 +33,16 @@ while [ $# -gt 0 ]; do
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
+# fixed-lockdep -> base fixed, flavours lockdep; fixed-lockdep+kasan -> lockdep,kasan.
+control_base=${kernel%%-*} control_flavours=
 case "$kernel" in
   debian|fixed|regression) ;;
-  *) die "unknown kernel '$kernel': debian, fixed or regression" ;;
+  fixed-*|regression-*)
+    control_flavours=${kernel#*-}; control_flavours=${control_flavours//+/,}
+    for f in ${control_flavours//,/ }; do
+      [ -f "$here/control/fragments/$f.config" ] || die "unknown flavour '$f' in '$kernel' (no control/fragments/$f.config)"
+    done ;;
+  *) die "unknown kernel '$kernel': debian, fixed or regression, optionally -lockdep, -kasan or -lockdep+kasan" ;;
 esac
 out=${out:-$PCIRIG_CACHE/images/$kernel}
 start=$(date +%s.%N)
@@ -75,13 +84,14 @@ case "$kernel" in
     kernel_identity="$DEB_PKG $DEB_VER"
     module_list=$(sed 's/#.*//; s/[[:space:]]//g; /^$/d' "$here/modules.list")
     ;;
-  fixed|regression)
+  fixed*|regression*)
     builder="$here/control/build-kernel.sh"
     [ -x "$builder" ] || die "$builder is missing: the $kernel kernel is built by guest-images/control"
     kout="$PCIRIG_CACHE/kernels/$kernel"
     mkdir -p "$kout"
-    log "kernel $kernel: $builder $kernel $kout"
-    "$builder" "$kernel" "$kout" >&2 || die "building the $kernel kernel failed (see above)"
+    log "kernel $kernel: $builder $control_base $kout${control_flavours:+ --flavour $control_flavours}"
+    "$builder" "$control_base" "$kout" ${control_flavours:+--flavour "$control_flavours"} >&2 ||
+      die "building the $kernel kernel failed (see above)"
     [ -f "$kout/kernel.json" ] && [ -f "$kout/config" ] || die "$builder left no kernel.json/config in $kout"
     # Release and the kernel's own cache key: not build_seconds, which differs
     # between two builds of the same inputs.
@@ -111,7 +121,7 @@ case "$kernel" in
   debian)
     prepare_debian_kernel
     ;;
-  fixed|regression)
+  fixed*|regression*)
     KERNEL_RELEASE=$(json_field "$kout/kernel.json" release)
     KERNEL_CONFIG="$kout/config"
     if [ -s "$kout/vmlinux" ]; then KERNEL_IMAGE="$kout/vmlinux"; else KERNEL_IMAGE="$kout/bzImage"; fi

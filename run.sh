@@ -19,7 +19,7 @@ packages=(build-essential cmake ninja-build pkg-config git
   clang-14 libclang-rt-14-dev llvm-14
   libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
   libgtest-dev googletest
-  qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd kmod file)
+  qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd kmod file jq)
 
 log() { printf '[run.sh] %s\n' "$*" >&2; }
 

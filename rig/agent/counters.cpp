@@ -17,6 +17,7 @@ nlohmann::ordered_json stats_message(const Counters& c, double t, std::size_t de
   j["binds"] = get(c.binds);
   j["vfio_cycles"] = get(c.vfio_cycles);
   j["vfio_errors"] = get(c.vfio_errors);
+  j["vfio_busy"] = get(c.vfio_busy);
   j["enodev"] = get(c.enodev);
   j["devices"] = devices;
   // Beyond the contract's fields: extra detail the host may ignore.

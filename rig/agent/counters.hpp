@@ -22,6 +22,7 @@ struct Counters {
   std::atomic<std::uint64_t> bind_errors{0};
   std::atomic<std::uint64_t> vfio_cycles{0};
   std::atomic<std::uint64_t> vfio_errors{0};
+  std::atomic<std::uint64_t> vfio_busy{0};    // a cycle met the function busy (EAGAIN/EBUSY): contention, not a fault
   std::atomic<std::uint64_t> enodev{0};        // ENODEV/ENOENT/ENXIO: the device went away under us
   std::atomic<std::uint64_t> slow_ops{0};      // one sysfs operation took over a second (hint of a stall)
 };

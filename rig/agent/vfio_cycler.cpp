@@ -83,6 +83,10 @@ void run_vfio_cycler(WorkerContext& ctx, Prng rng, std::stop_token st) {
     }
     CycleResult r = vfio_cycle(ctx, *dev);
     if (r.err == 0) ctx.counters.vfio_cycles.fetch_add(1, std::memory_order_relaxed);
+    // vfio-pci's reset and open only try the device lock, and a bind meets a device
+    // another worker or an unplug holds: busy is contention, the load doing its job.
+    else if ((r.err == EAGAIN || r.err == EBUSY) && std::string_view(r.step) != "group not viable")
+      ctx.counters.vfio_busy.fetch_add(1, std::memory_order_relaxed);
     else count_failure(ctx, r.err, ctx.counters.vfio_errors, std::string("vfio ") + r.step);
     pause_for(st, ctx.spec.reset_interval_ms);
   }

@@ -16,6 +16,7 @@ AgentStats AgentStats::from_json(const json& j) {
   s.binds = g("binds");
   s.vfio_cycles = g("vfio_cycles");
   s.vfio_errors = g("vfio_errors");
+  s.vfio_busy = g("vfio_busy");
   s.enodev = g("enodev");
   s.devices = g("devices");
   return s;
@@ -24,7 +25,7 @@ AgentStats AgentStats::from_json(const json& j) {
 json AgentStats::to_json() const {
   return {{"t", t}, {"config_reads", config_reads}, {"config_bytes", config_bytes}, {"resets", resets},
           {"reset_errors", reset_errors}, {"rescans", rescans}, {"binds", binds}, {"vfio_cycles", vfio_cycles},
-          {"vfio_errors", vfio_errors}, {"enodev", enodev}, {"devices", devices}};
+          {"vfio_errors", vfio_errors}, {"vfio_busy", vfio_busy}, {"enodev", enodev}, {"devices", devices}};
 }
 
 AgentChannel::AgentChannel(asio::any_io_executor ex, LineLog* transcript)

@@ -8,7 +8,7 @@ namespace pcirig {
 struct AgentStats {  // cumulative counters from the last "stats" line
   double t = 0;
   int64_t config_reads = 0, config_bytes = 0, resets = 0, reset_errors = 0, rescans = 0, binds = 0,
-          vfio_cycles = 0, vfio_errors = 0, enodev = 0, devices = 0;
+          vfio_cycles = 0, vfio_errors = 0, vfio_busy = 0, enodev = 0, devices = 0;
   static AgentStats from_json(const json& j);
   json to_json() const;
 };

@@ -290,7 +290,7 @@ int cmd_bench_control(Common c, const std::string& json_out, int runs, double fi
   // The median is over all runs: when it lands on a run that never crashed, it is
   // only known to exceed the crash limit, so it is null with that bound beside it.
   double med = median(all_times);
-  nlohmann::json med_json = std::isinf(med) ? nlohmann::json(nullptr) : nlohmann::json(med);
+  nlohmann::json med_json = (all_times.empty() || std::isinf(med)) ? nlohmann::json(nullptr) : nlohmann::json(med);
   j["regression"] = {{"runs", runs}, {"crashed", crashed}, {"median_seconds_to_crash", med_json},
                      {"median_above_seconds", std::isinf(med) ? nlohmann::json(crash_limit) : nlohmann::json(nullptr)},
                      {"median_over_crashed_seconds", median(times)},

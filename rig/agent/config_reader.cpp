@@ -1,8 +1,8 @@
-// Config-space reader: pread(2) of each present function's sysfs `config`, in
-// the workload's sizes (1, 2, 4 and the whole space by default), round-robin
-// over devices. Each read goes
-// through pci_user_read_config_*() and so through pci_cfg_access / pci_lock,
-// the locking under test. File descriptors stay open across hot-unplug on
+// Config-space reader: pread(2) of each present function's sysfs `config` (or
+// only of the reset targets), in the workload's sizes (1, 2, 4 and the whole
+// space by default), round-robin over devices. Each read goes through
+// pci_user_read_config_*() and so through pci_cfg_access / pci_lock, the
+// locking under test. File descriptors stay open across hot-unplug on
 // purpose: reading a removed device must fail cleanly (ENODEV), not crash.
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -40,8 +40,7 @@ void run_config_reader(WorkerContext& ctx, Prng rng, std::stop_token st) {
     if (ctx.spec.read_targets_only) {
       // Only the functions the resetters hit: every reader then spends its
       // time where config access is blocked, so pci_cfg_wait is rarely empty.
-      auto targets = std::make_shared<std::vector<PciDevice>>(mutable_devices(*snap, ctx.rules));
-      snap = targets;
+      snap = std::make_shared<const std::vector<PciDevice>>(mutable_devices(*snap, ctx.rules));
     }
     if (snap->empty()) {
       pause_for(st, 50);

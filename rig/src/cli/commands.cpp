@@ -230,6 +230,10 @@ int cmd_bench_rig(const Common& c, const std::string& json_out) {
       j["ready_seconds"] = out.ready_seconds;
       j["plug_ms"] = median(out.hotplug.plug_ms);
       j["unplug_ms_acpi"] = median(out.hotplug.unplug_ms);
+      // Which kinds make the median: nvme's teardown is often several times virtio-net's.
+      nlohmann::json by_kind = nlohmann::json::object();
+      for (const auto& [kind, v] : out.hotplug.unplug_ms_by_kind) by_kind[kind] = median(v);
+      j["unplug_ms_acpi_by_kind"] = by_kind;
       j["cycles_per_minute"] = minutes > 0 ? out.hotplug.unplugged / minutes : 0;
       j["config_reads_per_second"] = median(out.reads_per_s);
       j["resets_per_second"] = median(out.resets_per_s);
@@ -237,6 +241,9 @@ int cmd_bench_rig(const Common& c, const std::string& json_out) {
       j["acpi_result"] = out.result.value("result", "");
     } else {
       j["unplug_ms_native"] = median(out.hotplug.unplug_ms);
+      nlohmann::json by_kind = nlohmann::json::object();
+      for (const auto& [kind, v] : out.hotplug.unplug_ms_by_kind) by_kind[kind] = median(v);
+      j["unplug_ms_native_by_kind"] = by_kind;
       j["plug_ms_native"] = median(out.hotplug.plug_ms);
       j["cycles_per_minute_native"] = minutes > 0 ? out.hotplug.unplugged / minutes : 0;
       j["native_run"] = out.run_dir.string();

@@ -288,6 +288,7 @@ asio::awaitable<void> Injector::unplug(size_t i) {
     c_.unplugged++;
     c_.unplugged_by_kind[kind]++;
     c_.unplug_ms.push_back(ms);
+    c_.unplug_ms_by_kind[kind].push_back(ms);
     run_.journal("unplugged", {{"slot", port}, {"device", id}, {"ms", ms}});
     s.device_id.clear();
     set_state(i, SlotState::empty);

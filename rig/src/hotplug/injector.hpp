@@ -7,6 +7,7 @@
 #pragma once
 #include <boost/asio.hpp>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -42,6 +43,7 @@ struct HotplugCounters {
   int64_t disk_held_skips = 0;     // block plugs skipped: the slot's disk node is still held
   std::vector<double> plug_ms;     // device_add sent -> the agent reports the function
   std::vector<double> unplug_ms;   // device_del sent -> DEVICE_DELETED
+  std::map<std::string, std::vector<double>> unplug_ms_by_kind;  // the same, per template
   std::map<std::string, int64_t> plugged_by_kind, unplugged_by_kind;
 };
 

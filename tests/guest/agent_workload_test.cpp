@@ -30,32 +30,40 @@ bool eventually(F cond, std::chrono::seconds limit = std::chrono::seconds(10)) {
 
 std::uint64_t get(const std::atomic<std::uint64_t>& a) { return a.load(); }
 
+// A workload over the fake tree, its board holding the tree's listing as of now
+// (later changes to the tree are what the board has not seen yet).
+struct FakeGuest {
+  explicit FakeGuest(const FakeSysfs& fs) : w(SysfsRoot{fs.root()}, board, counters, std::nullopt) {
+    board.publish(list_pci_devices(SysfsRoot{fs.root()}));
+  }
+  DeviceBoard board;
+  Counters counters;
+  Workload w;
+};
+
 }  // namespace
 
 TEST(AgentWorkload, ReadersAndResettersCountTheirWork) {
   FakeSysfs fs;
   fs.add_device("0000:00:00.0", "0x8086", "0x29c0", "0x060000");
   fs.add_device("0000:01:00.0", "0x1af4", "0x1041", "0x020000", "virtio-pci", 4096, /*reset=*/true);
-  DeviceBoard board;
-  Counters counters;
-  board.publish(list_pci_devices(SysfsRoot{fs.root()}));
-  Workload w(SysfsRoot{fs.root()}, board, counters, std::nullopt);
+  FakeGuest g(fs);
   WorkloadSpec spec;
   spec.seed = 42;
   spec.readers = 2;
   spec.resetters = 1;
-  w.start(spec);
-  EXPECT_TRUE(eventually([&] { return get(counters.config_reads) > 100 && get(counters.resets) > 3; }));
-  w.stop();
-  const auto reads = get(counters.config_reads);
+  g.w.start(spec);
+  EXPECT_TRUE(eventually([&] { return get(g.counters.config_reads) > 100 && get(g.counters.resets) > 3; }));
+  g.w.stop();
+  const auto reads = get(g.counters.config_reads);
   // Sizes 1, 2, 4 and whole spaces of 256 and 4096 bytes: more bytes than reads.
-  EXPECT_GT(get(counters.config_bytes), reads);
-  EXPECT_EQ(get(counters.read_errors), 0u);
-  EXPECT_EQ(get(counters.reset_errors), 0u);
+  EXPECT_GT(get(g.counters.config_bytes), reads);
+  EXPECT_EQ(get(g.counters.read_errors), 0u);
+  EXPECT_EQ(get(g.counters.reset_errors), 0u);
   // Only the endpoint was reset, never the host bridge on bus 00: its `reset`
   // file does not even exist, so an attempt would have been an error.
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  EXPECT_EQ(get(counters.config_reads), reads) << "workers still running after stop()";
+  EXPECT_EQ(get(g.counters.config_reads), reads) << "workers still running after stop()";
 }
 
 // reset_method is written once per target before its resets; readers_on
@@ -65,10 +73,7 @@ TEST(AgentWorkload, ResetMethodIsSetAndReadersCanFollowTheTargets) {
   fs.add_device("0000:00:00.0", "0x8086", "0x29c0", "0x060000");
   auto ep = fs.add_device("0000:01:00.0", "0x1af4", "0x1041", "0x020000", "virtio-pci", 4096, /*reset=*/true);
   FakeSysfs::write(ep / "reset_method", "");  // sysfs shows "flr pm bus"; a plain file must start empty
-  DeviceBoard board;
-  Counters counters;
-  board.publish(list_pci_devices(SysfsRoot{fs.root()}));
-  Workload w(SysfsRoot{fs.root()}, board, counters, std::nullopt);
+  FakeGuest g(fs);
   WorkloadSpec spec;
   spec.seed = 3;
   spec.readers = 1;
@@ -76,53 +81,47 @@ TEST(AgentWorkload, ResetMethodIsSetAndReadersCanFollowTheTargets) {
   spec.read_sizes = {0};
   spec.read_targets_only = true;
   spec.reset_method = "pm";
-  w.start(spec);
-  EXPECT_TRUE(eventually([&] { return get(counters.config_reads) > 20 && get(counters.resets) > 3; }));
-  w.stop();
+  g.w.start(spec);
+  EXPECT_TRUE(eventually([&] { return get(g.counters.config_reads) > 20 && get(g.counters.resets) > 3; }));
+  g.w.stop();
   std::ifstream m(ep / "reset_method");
   std::string method;
   std::getline(m, method);
   EXPECT_EQ(method, "pm");
   // Whole-space reads of the 4096-byte endpoint only: never the 256-byte host bridge.
-  EXPECT_EQ(get(counters.config_bytes), get(counters.config_reads) * 4096);
+  EXPECT_EQ(get(g.counters.config_bytes), get(g.counters.config_reads) * 4096);
 }
 
 TEST(AgentWorkload, AVanishedDeviceIsCountedNotFatal) {
   FakeSysfs fs;
   fs.add_device("0000:01:00.0", "0x1af4", "0x1041", "0x020000", "", 256, /*reset=*/true);
   fs.add_device("0000:02:00.0", "0x1af4", "0x1042", "0x010000", "", 256, /*reset=*/true);
-  DeviceBoard board;
-  Counters counters;
-  board.publish(list_pci_devices(SysfsRoot{fs.root()}));
+  FakeGuest g(fs);
   // The board still lists 02:00.0 after it is gone, as it would between two
   // sysfs polls in the guest.
   fs.remove_device("0000:02:00.0");
-  Workload w(SysfsRoot{fs.root()}, board, counters, std::nullopt);
   WorkloadSpec spec;
   spec.seed = 1;
   spec.readers = 1;
   spec.resetters = 1;
-  w.start(spec);
-  EXPECT_TRUE(eventually([&] { return get(counters.enodev) > 10 && get(counters.config_reads) > 10; }));
-  w.stop();
-  EXPECT_EQ(get(counters.read_errors), 0u);
-  EXPECT_EQ(get(counters.reset_errors), 0u);
+  g.w.start(spec);
+  EXPECT_TRUE(eventually([&] { return get(g.counters.enodev) > 10 && get(g.counters.config_reads) > 10; }));
+  g.w.stop();
+  EXPECT_EQ(get(g.counters.read_errors), 0u);
+  EXPECT_EQ(get(g.counters.reset_errors), 0u);
 }
 
 TEST(AgentWorkload, RemoveRescanWritesTheBusRescan) {
   FakeSysfs fs;
   auto dir = fs.add_device("0000:01:00.0", "0x1af4", "0x1041", "0x020000");
   FakeSysfs::write(dir / "remove", "");
-  DeviceBoard board;
-  Counters counters;
-  board.publish(list_pci_devices(SysfsRoot{fs.root()}));
-  Workload w(SysfsRoot{fs.root()}, board, counters, std::nullopt);
+  FakeGuest g(fs);
   WorkloadSpec spec;
   spec.rescanners = 1;
-  w.start(spec);
-  EXPECT_TRUE(eventually([&] { return get(counters.rescans) >= 2; }));
-  w.stop();
-  EXPECT_GE(get(counters.removes), 2u);
+  g.w.start(spec);
+  EXPECT_TRUE(eventually([&] { return get(g.counters.rescans) >= 2; }));
+  g.w.stop();
+  EXPECT_GE(get(g.counters.removes), 2u);
   EXPECT_EQ(*read_text_file(fs.root() / "sys/bus/pci/rescan"), "1");
 }
 

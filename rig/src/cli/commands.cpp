@@ -1,5 +1,3 @@
-#include <cmath>
-#include <limits>
 #include "cli/commands.hpp"
 
 #include <fmt/format.h>
@@ -8,6 +6,8 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <filesystem>
 #include <fstream>
 
@@ -28,6 +28,12 @@ double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   size_t n = v.size();
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+nlohmann::json medians_by_kind(const std::map<std::string, std::vector<double>>& by_kind) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [kind, v] : by_kind) j[kind] = median(v);
+  return j;
 }
 
 // --config NAME (a shipped config) or a path.
@@ -92,6 +98,16 @@ void add_common(CLI::App* c, Common& o) {
       ->check(CLI::IsMember({"none", "acpi", "native"}));
 }
 
+// --hotplug none|acpi|native over the config's hotplug section ("" leaves it).
+void apply_hotplug_option(Topology& t, const std::string& hotplug) {
+  if (hotplug.empty()) return;
+  t.hotplug.enabled = hotplug != "none";
+  if (!t.hotplug.enabled) return;
+  if (t.hotplug.slots.empty() || t.hotplug.kinds.empty())
+    throw std::runtime_error(fmt::format("--hotplug {}: {} has no hotplug.slots and hotplug.kinds to churn", hotplug, t.source));
+  t.hotplug.flavour = hotplug;
+}
+
 SessionOptions make_options(const Common& c) {
   SessionOptions o;
   o.topo = load_config(c.config);
@@ -101,15 +117,7 @@ SessionOptions make_options(const Common& c) {
     o.topo.duration_s = *d;
   }
   if (c.seed) o.topo.seed = *c.seed;
-  if (!c.hotplug.empty()) {
-    o.topo.hotplug.enabled = c.hotplug != "none";
-    if (o.topo.hotplug.enabled) {
-      if (o.topo.hotplug.slots.empty() || o.topo.hotplug.kinds.empty())
-        throw std::runtime_error(fmt::format("--hotplug {}: {} has no hotplug.slots and hotplug.kinds to churn", c.hotplug,
-                                             o.topo.source));
-      o.topo.hotplug.flavour = c.hotplug;
-    }
-  }
+  apply_hotplug_option(o.topo, c.hotplug);
   o.accel = c.accel;
   o.runs_dir = c.runs_dir.empty() ? default_runs_dir() : fs::path(c.runs_dir);
   o.image = find_kernel_image(c.kernel, true);
@@ -231,9 +239,7 @@ int cmd_bench_rig(const Common& c, const std::string& json_out) {
       j["plug_ms"] = median(out.hotplug.plug_ms);
       j["unplug_ms_acpi"] = median(out.hotplug.unplug_ms);
       // Which kinds make the median: nvme's teardown is often several times virtio-net's.
-      nlohmann::json by_kind = nlohmann::json::object();
-      for (const auto& [kind, v] : out.hotplug.unplug_ms_by_kind) by_kind[kind] = median(v);
-      j["unplug_ms_acpi_by_kind"] = by_kind;
+      j["unplug_ms_acpi_by_kind"] = medians_by_kind(out.hotplug.unplug_ms_by_kind);
       j["cycles_per_minute"] = minutes > 0 ? out.hotplug.unplugged / minutes : 0;
       j["config_reads_per_second"] = median(out.reads_per_s);
       j["resets_per_second"] = median(out.resets_per_s);
@@ -241,9 +247,7 @@ int cmd_bench_rig(const Common& c, const std::string& json_out) {
       j["acpi_result"] = out.result.value("result", "");
     } else {
       j["unplug_ms_native"] = median(out.hotplug.unplug_ms);
-      nlohmann::json by_kind = nlohmann::json::object();
-      for (const auto& [kind, v] : out.hotplug.unplug_ms_by_kind) by_kind[kind] = median(v);
-      j["unplug_ms_native_by_kind"] = by_kind;
+      j["unplug_ms_native_by_kind"] = medians_by_kind(out.hotplug.unplug_ms_by_kind);
       j["plug_ms_native"] = median(out.hotplug.plug_ms);
       j["cycles_per_minute_native"] = minutes > 0 ? out.hotplug.unplugged / minutes : 0;
       j["native_run"] = out.run_dir.string();
@@ -323,14 +327,12 @@ int cmd_bench_control(Common c, const std::string& json_out, int runs, double fi
     if (out.exit_code == 2 && out.result.value("end_cause", "") == "interrupted") break;
   }
   j["fixed"] = {{"runs", fruns}, {"seconds", total}, {"crashes", fcrashes}, {"titles", ftitles}};
-  {
-    // What the figures were measured on, so two bench files can be compared.
-    Common one = c;
-    SessionOptions o = make_options(one);
-    j["config"] = o.topo.source;
-    j["hotplug"] = o.topo.hotplug.enabled ? o.topo.hotplug.flavour : "none";
-    j["seed"] = c.seed ? nlohmann::json(*c.seed) : nlohmann::json(nullptr);
-  }
+  // What the figures were measured on, so two bench files can be compared.
+  Topology measured = load_config(c.config);
+  apply_hotplug_option(measured, c.hotplug);
+  j["config"] = measured.source;
+  j["hotplug"] = measured.hotplug.enabled ? measured.hotplug.flavour : "none";
+  j["seed"] = c.seed ? nlohmann::json(*c.seed) : nlohmann::json(nullptr);
   std::string text = j.dump(2) + "\n";
   fmt::print("{}", text);
   if (!json_out.empty() && write_file(json_out, text) != 0) throw std::runtime_error("cannot write " + json_out);

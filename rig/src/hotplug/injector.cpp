@@ -277,19 +277,17 @@ asio::awaitable<void> Injector::unplug(size_t i) {
   if (sent) gone = (co_await qmp_.wait(deleted, std::chrono::milliseconds(int64_t(wait_s * 1000)))).has_value();
   else qmp_.cancel(deleted);
   double ms = (mono_seconds() - t0) * 1000;
-  if (gone && unconfirmed) {
-    c_.unplugged++;
-    c_.unplug_unconfirmed++;
-    c_.unplugged_by_kind[kind]++;
-    run_.journal("unplugged", {{"slot", port}, {"device", id}, {"ms", nullptr}, {"confirmed", false}});
-    s.device_id.clear();
-    set_state(i, SlotState::empty);
-  } else if (gone) {
+  if (gone) {
     c_.unplugged++;
     c_.unplugged_by_kind[kind]++;
-    c_.unplug_ms.push_back(ms);
-    c_.unplug_ms_by_kind[kind].push_back(ms);
-    run_.journal("unplugged", {{"slot", port}, {"device", id}, {"ms", ms}});
+    if (unconfirmed) {
+      c_.unplug_unconfirmed++;
+      run_.journal("unplugged", {{"slot", port}, {"device", id}, {"ms", nullptr}, {"confirmed", false}});
+    } else {
+      c_.unplug_ms.push_back(ms);
+      c_.unplug_ms_by_kind[kind].push_back(ms);
+      run_.journal("unplugged", {{"slot", port}, {"device", id}, {"ms", ms}});
+    }
     s.device_id.clear();
     set_state(i, SlotState::empty);
   } else if (!qmp_.connected()) {

@@ -28,6 +28,7 @@ void run_config_reader(WorkerContext& ctx, Prng rng, std::stop_token st) {
   std::map<std::string, OpenConfig> open;
   std::vector<unsigned char> buf(4096);
   std::uint64_t turn = 0;
+  VcpuYield yield;
   auto drop = [&](const std::string& bdf) {
     auto it = open.find(bdf);
     if (it != open.end()) {
@@ -81,6 +82,7 @@ void run_config_reader(WorkerContext& ctx, Prng rng, std::stop_token st) {
         count_failure(ctx, err, ctx.counters.read_errors, "pread config");
         drop(d.bdf);  // reopen next time: the function may be a new one at the same address
       }
+      yield.after_work();
     }
   }
   for (auto& [bdf, oc] : open) ::close(oc.fd);

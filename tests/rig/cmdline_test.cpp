@@ -55,8 +55,13 @@ TEST(Cmdline, DefaultTopology) {
   EXPECT_TRUE(has_pair(a, "-blockdev", "driver=file,filename=/run/disks/slot-rp4.img,node-name=hp-rp4-file"));
   auto append = std::find(a.begin(), a.end(), "-append");
   ASSERT_NE(append, a.end());
-  for (const char* p : {"console=ttyS0", "panic_on_warn=1", "oops=panic", "panic=-1", "cryptomgr.notests"})
+  for (const char* p : {"console=ttyS0", "panic_on_warn=1", "oops=panic", "panic=-1", "cryptomgr.notests", " lpj="})
     EXPECT_NE(append[1].find(p), std::string::npos) << p;
+  // NICs boot without an option ROM; a template's own romfile= is kept.
+  EXPECT_TRUE(has_pair(a, "-device", "virtio-net-pci,bus=rp1,id=net0,romfile="));
+  Topology own = load_topology_text("templates: {nic: {driver: e1000e, props: {romfile: efi-e1000e.rom}}}\n", "t.yaml");
+  EXPECT_EQ(device_add_args(*own.find_template("nic"), "n", "rp3", "")["romfile"], "efi-e1000e.rom");
+  EXPECT_GT(preset_lpj(), 100000);
 }
 
 TEST(Cmdline, NativeKvmIommuSwitch) {

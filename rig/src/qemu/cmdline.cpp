@@ -2,12 +2,30 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+
 namespace pcirig {
 
 // Above nvme's 30 s I/O timeout: a reset racing a hot-unplug legitimately waits that
 // long for its requests (20 s under TCG flagged nvme_reset_work in
 // blk_mq_freeze_queue_wait as hung), yet well under the kernel's 120 s default.
 int hung_task_seconds(const std::string& accel) { return accel == "kvm" ? 40 : 75; }
+
+// loops_per_jiffy for the host's TSC at HZ=250 (Debian's and the control kernels').
+// Under TCG each secondary CPU's delay-loop calibration fails its direct method and
+// falls back to the slow one: 0.2-0.35 s of boot. A preset skips it; udelay() runs
+// off the TSC anyway, so the value only has to be plausible.
+long preset_lpj() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("cpu MHz", 0) != 0) continue;
+    auto colon = line.find(':');
+    double mhz = colon == std::string::npos ? 0 : std::atof(line.c_str() + colon + 1);
+    if (mhz > 100) return long(mhz * 1e6 / 250);
+  }
+  return 8000000;  // a 2 GHz TSC
+}
 
 std::string guest_cmdline(const Topology& t, const std::string& accel) {
   // panic_on_warn/oops=panic/panic=-1 + -no-reboot: the first report ends the run with
@@ -18,6 +36,7 @@ std::string guest_cmdline(const Topology& t, const std::string& accel) {
   // Debian's kernel runs the crypto self-tests at boot (FIPS build): ~0.3 s under TCG
   // for nothing the rig looks at. Other kernels ignore the parameter.
   c += " cryptomgr.notests";
+  c += " lpj=" + std::to_string(preset_lpj());
   // sysctl.* boot parameters (Linux >= 5.8): the default 120 s would outlast our watchdog.
   c += " sysctl.kernel.hung_task_timeout_secs=" + std::to_string(hung_task_seconds(accel));
   if (t.iommu && t.cmdline_extra.find("intel_iommu=") == std::string::npos) c += " intel_iommu=on";
@@ -53,6 +72,10 @@ nlohmann::json device_add_args(const DeviceTemplate& tm, const std::string& id, 
     a["serial"] = id.substr(0, 20);
   } else if (tm.kind == DeviceKind::virtio_blk) {
     a["drive"] = disk_node;
+  } else {
+    // No iPXE option ROM: the guest never network-boots, and SeaBIOS running it costs
+    // boot time (and a 256 KiB ROM BAR per plug). A template's romfile= still wins.
+    a["romfile"] = "";
   }
   for (auto& [k, v] : tm.props) a[k] = v;
   return a;

@@ -64,7 +64,12 @@ class Agent {
     board_.publish(devices_);
     utsname u{};
     ::uname(&u);
-    port_.send(ready_message(u.release, static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)), devices_));
+    double uptime = -1;
+    if (std::FILE* f = std::fopen("/proc/uptime", "r")) {
+      if (std::fscanf(f, "%lf", &uptime) != 1) uptime = -1;
+      std::fclose(f);
+    }
+    port_.send(ready_message(u.release, static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)), devices_, uptime));
 
     auto next_scan = Clock::now() + kScanPeriod;
     auto next_stats = Clock::now() + kStatsPeriod;

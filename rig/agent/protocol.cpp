@@ -138,13 +138,14 @@ std::variant<Command, ParseError> parse_command(const std::string& line) {
   }
 }
 
-Json ready_message(const std::string& kernel, int cpus, const std::vector<PciDevice>& devices) {
+Json ready_message(const std::string& kernel, int cpus, const std::vector<PciDevice>& devices, double uptime) {
   Json j;
   j["type"] = "ready";
   j["kernel"] = kernel;
   j["cpus"] = cpus;
   j["devices"] = Json::array();
   for (const auto& d : devices) j["devices"].push_back(to_json(d));
+  j["uptime"] = uptime;
   return j;
 }
 

@@ -54,7 +54,9 @@ struct ParseError {
 std::variant<Command, ParseError> parse_command(const std::string& line);
 
 // Messages to the host. Each is one JSON object; serialise() makes it a line.
-Json ready_message(const std::string& kernel, int cpus, const std::vector<PciDevice>& devices);
+// `uptime`: the guest's /proc/uptime when the agent got up, so the host can tell
+// firmware + QEMU start-up (its ready time minus this) from the guest's own boot.
+Json ready_message(const std::string& kernel, int cpus, const std::vector<PciDevice>& devices, double uptime);
 Json pci_event_message(const PciEvent& ev);
 Json reply_ok(const Json& id);
 Json reply_error(const Json& id, const std::string& error);

@@ -89,10 +89,11 @@ TEST(AgentProtocol, SlotPowerTakesNumberOrStringSlot) {
 
 TEST(AgentProtocol, MessagesAreOneLineWithTypeFirst) {
   PciDevice d{"0000:01:00.0", "0x1af4", "0x1041", "0x020000", std::string("virtio-pci"), std::nullopt};
-  const std::string ready = serialise(ready_message("6.1.0-56-amd64", 2, {d}));
+  const std::string ready = serialise(ready_message("6.1.0-56-amd64", 2, {d}, 1.25));
   EXPECT_EQ(ready.rfind(R"({"type":"ready","kernel":"6.1.0-56-amd64","cpus":2,"devices":[{"bdf":"0000:01:00.0")", 0), 0u)
       << ready;
   EXPECT_NE(ready.find(R"("driver":"virtio-pci","slot":null)"), std::string::npos);
+  EXPECT_NE(ready.find(R"(],"uptime":1.25})"), std::string::npos) << ready;
   EXPECT_EQ(ready.back(), '\n');
   EXPECT_EQ(ready.find('\n'), ready.size() - 1);
 

@@ -49,13 +49,22 @@ TEST(Cmdline, DefaultTopology) {
   EXPECT_FALSE(has_pair(a, "-global", "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off"));
   EXPECT_FALSE(has_pair_prefix(a, "-device", "intel-iommu"));
   EXPECT_EQ(std::find(a.begin(), a.end(), "-bios"), a.end()) << "SeaBIOS by default";
-  // nvme0 is cold-plugged with a -blockdev node; each storm slot has its own node.
+  // nvme0 is cold-plugged with a -blockdev node. The storm's slots get only backing
+  // files: each plugged block device gets a node of its own over QMP.
   EXPECT_TRUE(has_pair(a, "-device", "nvme,bus=rp2,drive=disk-nvme0,id=nvme0,serial=nvme0"));
-  EXPECT_TRUE(has_pair(a, "-blockdev", "driver=raw,file=hp-rp3-file,node-name=hp-rp3"));
-  EXPECT_TRUE(has_pair(a, "-blockdev", "driver=file,filename=/run/disks/slot-rp4.img,node-name=hp-rp4-file"));
+  EXPECT_TRUE(has_pair(a, "-blockdev", "driver=raw,file=disk-nvme0-file,node-name=disk-nvme0"));
+  EXPECT_TRUE(has_pair(a, "-blockdev", "driver=file,filename=/run/disks/nvme0.img,node-name=disk-nvme0-file"));
+  EXPECT_EQ(std::count(a.begin(), a.end(), "-blockdev"), 2);
+  auto files = disk_files(t, "/run/disks");
+  EXPECT_EQ(files.size(), 3u);
+  EXPECT_EQ(files.at("/run/disks/slot-rp4.img"), 8);
+  auto node = blockdev_add_args("disk-rp4-blk-3", slot_disk_file("/run/disks", "rp4"));
+  EXPECT_EQ(node["node-name"], "disk-rp4-blk-3");
+  EXPECT_EQ(node["file"]["filename"], "/run/disks/slot-rp4.img");
+  EXPECT_EQ(node["file"]["locking"], "off");
   auto append = std::find(a.begin(), a.end(), "-append");
   ASSERT_NE(append, a.end());
-  for (const char* p : {"console=ttyS0", "panic_on_warn=1", "oops=panic", "panic=-1", "cryptomgr.notests", " lpj="})
+  for (const char* p : {"console=ttyS0", "panic_on_warn=1", "oops=panic", "panic=-1", "cryptomgr.notests", " lpj=", " tsc=reliable"})
     EXPECT_NE(append[1].find(p), std::string::npos) << p;
   // NICs boot without an option ROM; a template's own romfile= is kept.
   EXPECT_TRUE(has_pair(a, "-device", "virtio-net-pci,bus=rp1,id=net0,romfile="));
@@ -96,9 +105,9 @@ hotplug: {flavour: native, slots: [dp1]}
   auto iommu = std::find(a.begin(), a.end(), "intel-iommu,intremap=on");
   auto port = std::find(a.begin(), a.end(), "pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1");
   EXPECT_LT(iommu, port);
-  auto args = device_add_args(*t.find_template("blk"), "dp1-blk-1", "dp1", disk_node_for_slot("dp1"));
+  auto args = device_add_args(*t.find_template("blk"), "dp1-blk-1", "dp1", disk_node_for_device("dp1-blk-1"));
   EXPECT_EQ(args["driver"], "virtio-blk-pci");
-  EXPECT_EQ(args["drive"], "hp-dp1");
+  EXPECT_EQ(args["drive"], "disk-dp1-blk-1");
   EXPECT_EQ(args["num-queues"], "1");
 }
 

@@ -7,6 +7,7 @@
 #include <boost/asio.hpp>
 #include <filesystem>
 
+#include "qemu/cmdline.hpp"
 #include "qemu/qemu_process.hpp"
 #include "qmp/qmp_client.hpp"
 #include "util/clock.hpp"
@@ -154,4 +155,30 @@ TEST(Qmp, QemuDeathIsSeen) {
   ASSERT_TRUE(exit.has_value());
   EXPECT_TRUE(exit->signalled);
   EXPECT_EQ(exit->code, SIGKILL);
+}
+
+// The storm's block devices each get a node on their slot's one backing file. A node
+// whose device QEMU never finalizes stays attached (blockdev-del refused), and the
+// slot's next device must still get a node of its own on the same file.
+TEST(Qmp, PerPlugDiskNodesShareTheSlotFile) {
+  Rig r;
+  fs::path file = r.dir / "slot-rp1.img";
+  { std::FILE* fp = std::fopen(file.c_str(), "wb"); ASSERT_NE(fp, nullptr); ASSERT_EQ(::ftruncate(fileno(fp), 1 << 20), 0); std::fclose(fp); }
+  r.run([&](Rig& r) -> asio::awaitable<void> {
+    EXPECT_TRUE(co_await r.qmp->handshake(5000ms));
+    auto a = co_await r.qmp->execute("blockdev-add", blockdev_add_args(disk_node_for_device("rp1-blk-1"), file));
+    EXPECT_TRUE(a.ok) << a.describe();
+    DeviceTemplate blk;
+    blk.kind = DeviceKind::virtio_blk;
+    auto dev = co_await r.qmp->execute("device_add", device_add_args(blk, "rp1-blk-1", "rp1", disk_node_for_device("rp1-blk-1")));
+    EXPECT_TRUE(dev.ok) << dev.describe();
+    json held = {{"node-name", disk_node_for_device("rp1-blk-1")}};
+    auto del = co_await r.qmp->execute("blockdev-del", held);
+    EXPECT_FALSE(del.ok) << "a node in use must not be deleted";
+    auto b = co_await r.qmp->execute("blockdev-add", blockdev_add_args(disk_node_for_device("rp1-blk-2"), file));
+    EXPECT_TRUE(b.ok) << b.describe();
+    json free_node = {{"node-name", disk_node_for_device("rp1-blk-2")}};
+    auto del2 = co_await r.qmp->execute("blockdev-del", free_node);
+    EXPECT_TRUE(del2.ok) << del2.describe();
+  });
 }

@@ -90,17 +90,6 @@ TEST(RunFiles, FullDiskStillGetsAResult) {
   EXPECT_THROW(RunDir(mnt, 8, "full"), std::runtime_error);
 }
 
-// The text is QEMU 7.2's, from a bench run where an nvme unplug never finalized.
-TEST(RunFiles, HeldDiskNodeIsRecognised) {
-  const std::string desc =
-      "Permission conflict on node 'hp-rp4': permissions 'write' are both required by block device "
-      "'rp4-nvme-62' (uses node 'hp-rp4' as 'root' child) and unshared by block device "
-      "'/machine/peripheral/rp4-blk-73/virtio-backend' (uses node 'hp-rp4' as 'root' child).";
-  EXPECT_EQ(disk_holder_from_error(desc, "hp-rp4"), "rp4-nvme-62");
-  EXPECT_EQ(disk_holder_from_error(desc, "hp-rp3"), std::nullopt);
-  EXPECT_EQ(disk_holder_from_error("Bus 'rp4' does not support hotplugging", "hp-rp4"), std::nullopt);
-}
-
 TEST(RunFiles, ReplayOpsFollowTheJournal) {
   std::string journal =
       "{\"t\":1.0,\"ev\":\"agent_ready\"}\n"

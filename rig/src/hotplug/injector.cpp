@@ -56,21 +56,15 @@ static bool dev_matches_kind(const nlohmann::json& dev, DeviceKind k) {
 }
 
 Injector::Injector(asio::any_io_executor ex, const Topology& topo, QmpClient& qmp, AgentChannel& agent, RunDir& run,
-                   uint64_t seed, double time_scale)
+                   uint64_t seed, double time_scale, std::filesystem::path disk_dir)
     : ex_(std::move(ex)), topo_(topo), qmp_(qmp), agent_(agent), run_(run),
       rng_(seed ^ 0x9e3779b97f4a7c15ull),  // a stream of its own: the agent's workload uses the plain seed
-      scale_(time_scale) {
-  for (auto& s : topo.hotplug.slots) slots_.push_back(Slot{topo.find_port(s)});
-}
-
-std::optional<std::string> disk_holder_from_error(const std::string& desc, const std::string& node) {
-  auto at = desc.find("Permission conflict on node '" + node + "'");
-  if (at == std::string::npos) return std::nullopt;
-  static const std::string kBy = "required by block device '";
-  auto b = desc.find(kBy, at);
-  auto e = b == std::string::npos ? b : desc.find('\'', b + kBy.size());
-  if (e == std::string::npos) return std::string("an earlier device");
-  return desc.substr(b + kBy.size(), e - b - kBy.size());
+      scale_(time_scale), disk_dir_(std::move(disk_dir)) {
+  for (auto& s : topo.hotplug.slots) {
+    Slot slot;
+    slot.port = topo.find_port(s);
+    slots_.push_back(slot);
+  }
 }
 
 size_t Injector::slot_index(const std::string& port) const {
@@ -106,6 +100,17 @@ asio::awaitable<void> Injector::sleep_ms(double ms) {
   asio::steady_timer t(ex_, std::chrono::microseconds(int64_t(ms * 1000)));
   boost::system::error_code ec;
   co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+asio::awaitable<void> Injector::release_disk(const std::string& port, const std::string& device_id) {
+  json args = json::object();
+  args["node-name"] = disk_node_for_device(device_id);
+  QmpResult r = co_await qmp_.execute("blockdev-del", args, std::chrono::milliseconds(int64_t(5000 * scale_)));
+  if (r.ok || r.disconnected) co_return;
+  // Still attached: QEMU unparented the device without finalizing it. The node
+  // stays with it; the slot's next block device gets a new one.
+  c_.disk_nodes_kept++;
+  run_.journal("disk_node_kept", {{"slot", port}, {"device", device_id}, {"error", r.describe()}});
 }
 
 asio::awaitable<void> Injector::storm_loop() {
@@ -157,11 +162,6 @@ asio::awaitable<void> Injector::replay_loop() {
 asio::awaitable<void> Injector::plug(size_t i, std::string kind) {
   Slot& s = slots_[i];
   const DeviceTemplate* tm = topo_.find_template(kind);
-  if (!s.disk_held_by.empty() && needs_disk(tm->kind)) {
-    c_.disk_held_skips++;
-    run_.journal("plug_skipped", {{"slot", s.port->id}, {"kind", kind}, {"why", "disk node held by " + s.disk_held_by}});
-    co_return;
-  }
   std::string id = fmt::format("{}-{}-{}", s.port->id, kind, ++serial_);
   std::string slotno = std::to_string(s.port->slot);
   set_state(i, SlotState::adding);
@@ -180,19 +180,24 @@ asio::awaitable<void> Injector::plug(size_t i, std::string kind) {
     if (dev.contains("slot") && dev["slot"].is_string() && dev["slot"].get<std::string>() == slotno) return true;
     return dev_matches_kind(nlohmann::json::parse(dev.dump()), dk);
   });
+  const auto timeout = std::chrono::milliseconds(int64_t(5000 * scale_));
   double t0 = mono_seconds();
-  QmpResult r = co_await qmp_.execute("device_add", device_add_args(*tm, id, s.port->id, disk_node_for_slot(s.port->id)),
-                                      std::chrono::milliseconds(int64_t(5000 * scale_)));
+  // A block device gets a node of its own, so one QEMU never finalizes (no
+  // DEVICE_DELETED) strands only that node, not the slot.
+  const std::string node = needs_disk(dk) ? disk_node_for_device(id) : "";
+  QmpResult r;
+  bool node_added = false;
+  if (!node.empty()) {
+    r = co_await qmp_.execute("blockdev-add", blockdev_add_args(node, slot_disk_file(disk_dir_, s.port->id)), timeout);
+    node_added = r.ok;
+  }
+  if (node.empty() || node_added)
+    r = co_await qmp_.execute("device_add", device_add_args(*tm, id, s.port->id, node), timeout);
   if (!r.ok) {
     agent_.cancel(seen);
     c_.plug_failures++;
     run_.journal("plug_failed", {{"slot", s.port->id}, {"device", id}, {"error", r.describe()}});
-    // "Permission conflict on node 'hp-rpN': ... required by block device 'ID'": a device
-    // QEMU has unparented but not finalized (so no DEVICE_DELETED) keeps the node.
-    if (auto holder = disk_holder_from_error(r.error_desc, disk_node_for_slot(s.port->id))) {
-      s.disk_held_by = *holder;
-      run_.journal("slot_disk_held", {{"slot", s.port->id}, {"by", s.disk_held_by}});
-    }
+    if (node_added) co_await release_disk(s.port->id, id);
     set_state(i, SlotState::empty);
     in_flight_--;
     co_return;
@@ -288,6 +293,7 @@ asio::awaitable<void> Injector::unplug(size_t i) {
       c_.unplug_ms_by_kind[kind].push_back(ms);
       run_.journal("unplugged", {{"slot", port}, {"device", id}, {"ms", ms}});
     }
+    if (needs_disk(topo_.find_template(kind)->kind)) co_await release_disk(port, id);
     s.device_id.clear();
     set_state(i, SlotState::empty);
   } else if (!qmp_.connected()) {

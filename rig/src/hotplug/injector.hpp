@@ -7,6 +7,7 @@
 #pragma once
 #include <boost/asio.hpp>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <random>
@@ -29,10 +30,6 @@ struct ReplayOp {
   std::string slot;      // port id
   std::string kind;      // template (plug)
 };
-// QEMU's device_add error when a slot's disk node is still attached to an earlier
-// device: the holder's id, or nullopt if `desc` is some other error.
-std::optional<std::string> disk_holder_from_error(const std::string& desc, const std::string& node);
-
 // The plug/unplug decisions of a recorded journal.jsonl, in order.
 std::vector<ReplayOp> replay_ops_from_journal(const std::string& journal_text);
 
@@ -40,7 +37,7 @@ struct HotplugCounters {
   int64_t plugs = 0, plugged = 0, plug_failures = 0, agent_saw_add = 0;
   int64_t unplugs = 0, unplugged = 0, unplug_timeouts = 0, busy_retries = 0, pending_retries = 0;
   int64_t unplug_unconfirmed = 0;  // QEMU no longer knew the id, and no DEVICE_DELETED was seen
-  int64_t disk_held_skips = 0;     // block plugs skipped: the slot's disk node is still held
+  int64_t disk_nodes_kept = 0;     // blockdev-del refused after an unplug (a stranded device holds it)
   std::vector<double> plug_ms;     // device_add sent -> the agent reports the function
   std::vector<double> unplug_ms;   // device_del sent -> DEVICE_DELETED
   std::map<std::string, std::vector<double>> unplug_ms_by_kind;  // the same, per template
@@ -50,7 +47,7 @@ struct HotplugCounters {
 class Injector {
  public:
   Injector(asio::any_io_executor ex, const Topology& topo, QmpClient& qmp, AgentChannel& agent, RunDir& run,
-           uint64_t seed, double time_scale);
+           uint64_t seed, double time_scale, std::filesystem::path disk_dir);
   void start();  // the agent must be ready
   void stop();   // no new decisions; actions in flight finish or are abandoned
   void set_replay(std::vector<ReplayOp> ops) { replay_ = std::move(ops); replaying_ = true; }
@@ -64,16 +61,13 @@ class Injector {
     SlotState state = SlotState::empty;
     std::string device_id, kind;
     double since = 0;
-    // QEMU refused a block device here because an earlier device it unparented
-    // without finalizing still holds the slot's disk node: only non-block kinds
-    // can go in this slot for the rest of the run.
-    std::string disk_held_by;
   };
   asio::awaitable<void> storm_loop();
   asio::awaitable<void> replay_loop();
   asio::awaitable<void> plug(size_t i, std::string kind);
   asio::awaitable<void> unplug(size_t i);
   asio::awaitable<void> sleep_ms(double ms);
+  asio::awaitable<void> release_disk(const std::string& port, const std::string& device_id);
   void set_state(size_t i, SlotState s);
   size_t slot_index(const std::string& port) const;
 
@@ -84,6 +78,7 @@ class Injector {
   RunDir& run_;
   std::mt19937_64 rng_;
   double scale_;
+  std::filesystem::path disk_dir_;
   std::vector<Slot> slots_;
   HotplugCounters c_;
   bool running_ = false;

@@ -37,6 +37,10 @@ std::string guest_cmdline(const Topology& t, const std::string& accel) {
   // for nothing the rig looks at. Other kernels ignore the parameter.
   c += " cryptomgr.notests";
   c += " lpj=" + std::to_string(preset_lpj());
+  // TCG's TSC is the host's, the same for every vCPU, but the kernel's warp check sees
+  // the vCPUs take turns and falls back to the HPET: an emulated MMIO read for every
+  // clock read, all run long. (KVM guests have kvm-clock and their own checks.)
+  if (accel != "kvm") c += " tsc=reliable";
   // sysctl.* boot parameters (Linux >= 5.8): the default 120 s would outlast our watchdog.
   c += " sysctl.kernel.hung_task_timeout_secs=" + std::to_string(hung_task_seconds(accel));
   if (t.iommu && t.cmdline_extra.find("intel_iommu=") == std::string::npos) c += " intel_iommu=on";
@@ -45,23 +49,35 @@ std::string guest_cmdline(const Topology& t, const std::string& accel) {
 }
 
 std::string disk_node_for_device(const std::string& id) { return "disk-" + id; }
-std::string disk_node_for_slot(const std::string& port) { return "hp-" + port; }
 
-std::map<std::string, std::pair<std::filesystem::path, int>> disk_backings(const Topology& t,
-                                                                          const std::filesystem::path& dir) {
-  std::map<std::string, std::pair<std::filesystem::path, int>> out;
+std::filesystem::path device_disk_file(const std::filesystem::path& dir, const std::string& id) {
+  return dir / (id + ".img");
+}
+
+std::filesystem::path slot_disk_file(const std::filesystem::path& dir, const std::string& port) {
+  return dir / ("slot-" + port + ".img");
+}
+
+std::map<std::filesystem::path, int> disk_files(const Topology& t, const std::filesystem::path& dir) {
+  std::map<std::filesystem::path, int> out;
   for (auto& d : t.devices) {
     const DeviceTemplate* tm = t.find_template(d.tmpl);
-    if (tm && needs_disk(tm->kind)) out[disk_node_for_device(d.id)] = {dir / (d.id + ".img"), tm->disk_mb};
+    if (tm && needs_disk(tm->kind)) out[device_disk_file(dir, d.id)] = tm->disk_mb;
   }
   if (t.hotplug.enabled) {
     int mb = 0;
     for (auto& k : t.hotplug.kinds)
       if (auto tm = t.find_template(k); tm && needs_disk(tm->kind)) mb = std::max(mb, tm->disk_mb);
     if (mb > 0)
-      for (auto& s : t.hotplug.slots) out[disk_node_for_slot(s)] = {dir / ("slot-" + s + ".img"), mb};
+      for (auto& s : t.hotplug.slots) out[slot_disk_file(dir, s)] = mb;
   }
   return out;
+}
+
+nlohmann::json blockdev_add_args(const std::string& node, const std::filesystem::path& file) {
+  return {{"driver", "raw"},
+          {"node-name", node},
+          {"file", {{"driver", "file"}, {"filename", file.string()}, {"locking", "off"}}}};
 }
 
 nlohmann::json device_add_args(const DeviceTemplate& tm, const std::string& id, const std::string& bus,
@@ -119,8 +135,13 @@ std::vector<std::string> qemu_argv(const Topology& t, const LaunchSpec& spec) {
   a.insert(a.end(), {"-device", "virtio-serial-pci,id=vser", "-chardev",
                      fmt::format("socket,id=agent,path={}", spec.agent_socket.string()), "-device",
                      "virtserialport,bus=vser.0,chardev=agent,name=pcirig.0"});
-  for (auto& [node, file] : disk_backings(t, spec.disk_dir)) {
-    a.insert(a.end(), {"-blockdev", fmt::format("driver=file,filename={},node-name={}-file", file.first.string(), node),
+  // Cold-plugged disks only: the storm adds a node per plug over QMP.
+  for (auto& d : t.devices) {
+    const DeviceTemplate* tm = t.find_template(d.tmpl);
+    if (!tm || !needs_disk(tm->kind)) continue;
+    std::string node = disk_node_for_device(d.id);
+    a.insert(a.end(), {"-blockdev", fmt::format("driver=file,filename={},node-name={}-file",
+                                                device_disk_file(spec.disk_dir, d.id).string(), node),
                        "-blockdev", fmt::format("driver=raw,file={}-file,node-name={}", node, node)});
   }
   for (auto& rp : t.root_ports)

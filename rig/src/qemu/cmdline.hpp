@@ -27,12 +27,19 @@ int hung_task_seconds(const std::string& accel);
 // loops_per_jiffy preset for the guest (lpj=), from the host TSC at HZ=250.
 long preset_lpj();
 
-// Block node for a cold-plugged disk device or a hot-plug slot (one per slot is
-// enough: a slot holds one device at a time, and -blockdev nodes outlive device_del).
+// Block node of a disk device, cold- or hot-plugged: one per device, so a device
+// QEMU unparents without finalizing strands only its own node, never its slot.
 std::string disk_node_for_device(const std::string& device_id);
-std::string disk_node_for_slot(const std::string& port_id);
-// node name -> (backing file, size MiB) the rig must create before launch.
-std::map<std::string, std::pair<std::filesystem::path, int>> disk_backings(const Topology& t, const std::filesystem::path& dir);
+// The backing file of a cold-plugged disk device.
+std::filesystem::path device_disk_file(const std::filesystem::path& dir, const std::string& device_id);
+// The backing file every block device plugged into a storm slot writes to.
+std::filesystem::path slot_disk_file(const std::filesystem::path& dir, const std::string& port_id);
+// Backing files (path -> size MiB) the rig creates before launch: one per
+// cold-plugged disk device, one per storm slot when the storm plugs block kinds.
+std::map<std::filesystem::path, int> disk_files(const Topology& t, const std::filesystem::path& dir);
+// blockdev-add arguments for a raw node on `file`. File locking is off: a stranded
+// node of an earlier device may still have the slot's file open.
+nlohmann::json blockdev_add_args(const std::string& node, const std::filesystem::path& file);
 
 // device_add arguments for one device of template `tm` with id `id` on port `bus`.
 nlohmann::json device_add_args(const DeviceTemplate& tm, const std::string& id, const std::string& bus,

@@ -200,6 +200,7 @@ asio::awaitable<void> SessionImpl::main_loop() {
   if (cause_) co_return;
   t_ready_ = mono_seconds();
   out_.ready_seconds = t_ready_ - t_qemu_;
+  out_.ready_guest_uptime = agent_->ready_msg().value("uptime", -1.0);
   run_->journal("agent_ready", {{"seconds", out_.ready_seconds}, {"ready", nlohmann::json::parse(agent_->ready_msg().dump())}});
 
   // 3. Workload into the guest.
@@ -215,7 +216,8 @@ asio::awaitable<void> SessionImpl::main_loop() {
   if (o_.on_ready) o_.on_ready(*this);
 
   // 4. Storm and load for the duration.
-  injector_ = std::make_unique<Injector>(ctx_.get_executor(), topo_, *qmp_, *agent_, *run_, seed_, scale_);
+  injector_ = std::make_unique<Injector>(ctx_.get_executor(), topo_, *qmp_, *agent_, *run_, seed_, scale_,
+                                         run_->path() / "disks");
   if (o_.replay) injector_->set_replay(*o_.replay);
   t_storm_ = mono_seconds();
   if (topo_.hotplug.enabled) injector_->start();
@@ -337,6 +339,7 @@ nlohmann::json SessionImpl::classify() {
   }
   r["exit_code"] = out_.exit_code;
   r["ready_seconds"] = out_.ready_seconds;
+  r["ready_guest_uptime_seconds"] = out_.ready_guest_uptime;
   r["run_seconds"] = t_storm_ > 0 ? t_end_ - t_storm_ : 0.0;
   r["agent"] = nlohmann::json::parse(agent_ ? agent_->stats().to_json().dump() : "{}");
   if (agent_) r["agent"]["pci_adds"] = agent_->pci_adds(), r["agent"]["pci_removes"] = agent_->pci_removes();
@@ -346,7 +349,7 @@ nlohmann::json SessionImpl::classify() {
                     {"agent_saw_add", h.agent_saw_add}, {"unplugs", h.unplugs}, {"unplugged", h.unplugged},
                     {"unplug_timeouts", h.unplug_timeouts}, {"busy_retries", h.busy_retries},
                     {"pending_retries", h.pending_retries}, {"unplug_unconfirmed", h.unplug_unconfirmed},
-                    {"disk_held_skips", h.disk_held_skips}, {"plugged_by_kind", h.plugged_by_kind},
+                    {"disk_nodes_kept", h.disk_nodes_kept}, {"plugged_by_kind", h.plugged_by_kind},
                     {"unplugged_by_kind", h.unplugged_by_kind}};
   }
   r["host_load_max"] = load_ ? load_->max_load1() : 0.0;
@@ -400,13 +403,13 @@ SessionOutcome SessionImpl::run() {
   acc_con_.emplace(ctx_, local::endpoint(spec.console_socket.string()));
   acc_agent_.emplace(ctx_, local::endpoint(spec.agent_socket.string()));
   // Backing files for nvme / virtio-blk (sparse).
-  auto disks = disk_backings(topo_, spec.disk_dir);
+  auto disks = disk_files(topo_, spec.disk_dir);
   if (!disks.empty()) fs::create_directories(spec.disk_dir);
-  for (auto& [node, f] : disks) {
-    std::FILE* fp = std::fopen(f.first.c_str(), "wb");
-    if (!fp || ::ftruncate(fileno(fp), off_t(f.second) << 20) != 0)
-      throw std::runtime_error(fmt::format("cannot create backing file {}", f.first.string()));
-    std::fclose(fp);
+  for (auto& [file, mb] : disks) {
+    std::FILE* fp = std::fopen(file.c_str(), "wb");
+    bool ok = fp && ::ftruncate(fileno(fp), off_t(mb) << 20) == 0;
+    if (fp) std::fclose(fp);
+    if (!ok) throw std::runtime_error(fmt::format("cannot create backing file {}", file.string()));
   }
   auto argv = qemu_argv(topo_, spec);
   run_->write_text("qemu.cmdline", shell_quote(argv) + "\n");

@@ -34,6 +34,7 @@ struct SessionOutcome {
   std::filesystem::path run_dir;
   // Measures for `pcirig bench`.
   double ready_seconds = -1;         // QEMU started -> agent ready
+  double ready_guest_uptime = -1;    // the guest's own uptime in the agent's ready message
   HotplugCounters hotplug;
   std::vector<double> reads_per_s, resets_per_s;  // per stats interval
   double storm_seconds = 0;

@@ -48,7 +48,7 @@ TEST(Cmdline, DefaultTopology) {
   // ACPI flavour: no native override; no IOMMU.
   EXPECT_FALSE(has_pair(a, "-global", "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off"));
   EXPECT_FALSE(has_pair_prefix(a, "-device", "intel-iommu"));
-  EXPECT_EQ(std::find(a.begin(), a.end(), "-bios"), a.end()) << "SeaBIOS by default";
+  EXPECT_TRUE(has_pair(a, "-bios", "qboot.rom")) << "qboot by default";
   // nvme0 is cold-plugged with a -blockdev node. The storm's slots get only backing
   // files: each plugged block device gets a node of its own over QMP.
   EXPECT_TRUE(has_pair(a, "-device", "nvme,bus=rp2,drive=disk-nvme0,id=nvme0,serial=nvme0"));
@@ -75,7 +75,7 @@ TEST(Cmdline, DefaultTopology) {
 
 TEST(Cmdline, NativeKvmIommuSwitch) {
   Topology t = load_topology_text(R"(
-machine: {accel: kvm, iommu: true}
+machine: {accel: kvm, iommu: true, firmware: seabios}
 kernel: {cmdline: "foo=1"}
 topology:
   root_ports: [{id: rp1, slot: 1}]

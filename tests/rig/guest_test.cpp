@@ -84,6 +84,14 @@ void expect_each_kind_cycled(const SessionOutcome& out) {
   }
   EXPECT_EQ(out.hotplug.plug_failures, 0);
   EXPECT_EQ(out.hotplug.unplug_timeouts, 0);
+  // blk and nvme each got a block node of their own, deleted once the device was gone.
+  EXPECT_EQ(out.hotplug.disk_nodes_kept, 0);
+  std::string qmp = read_file_text(out.run_dir / "qmp.jsonl");
+  for (const char* node : {"\"node-name\":\"disk-rp2-blk-", "\"node-name\":\"disk-rp4-nvme-"}) {
+    size_t first = qmp.find(node);
+    EXPECT_NE(first, std::string::npos) << node;
+    EXPECT_NE(qmp.find(node, first + 1), std::string::npos) << node << ": added but never deleted";
+  }
   // The agent noticed every function arriving and going.
   EXPECT_EQ(out.hotplug.agent_saw_add, 4);
   EXPECT_GE(r["agent"]["pci_removes"].get<int>(), 4);

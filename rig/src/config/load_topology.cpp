@@ -125,7 +125,7 @@ void load_machine(const Loader& L, const YAML::Node& m, Topology& t) {
   t.accel = L.get_enum(m, "machine", "accel", "auto", {"auto", "kvm", "tcg"});
   t.tcg_thread = L.get_enum(m, "machine", "tcg_thread", "single", {"single", "multi"});
   t.iommu = L.get_bool(m, "machine", "iommu", false);
-  t.firmware = L.get_enum(m, "machine", "firmware", "seabios", {"seabios", "qboot"});
+  t.firmware = L.get_enum(m, "machine", "firmware", "qboot", {"qboot", "seabios"});
 }
 
 Port load_port(const Loader& L, const YAML::Node& n, const std::string& where, bool downstream) {

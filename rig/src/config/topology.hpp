@@ -86,7 +86,9 @@ struct Topology {
   std::string accel = "auto";      // auto | kvm | tcg
   std::string tcg_thread = "single";
   bool iommu = false;              // emulated intel-iommu (vfio scenario)
-  std::string firmware = "seabios";  // seabios | qboot (minimal firmware: ~0.4 s less to boot under TCG)
+  // qboot (minimal: loads the kernel and QEMU's ACPI tables, ~0.25 s less than SeaBIOS
+// before the kernel under TCG; Linux assigns PCI resources) | seabios.
+std::string firmware = "qboot";
   std::string cmdline_extra;
   std::vector<Port> root_ports;
   std::vector<Switch> switches;

@@ -84,10 +84,18 @@ TEST(RunFiles, FullDiskStillGetsAResult) {
     EXPECT_EQ(r["infra"]["kind"], "disk_full");
     EXPECT_GT(fs::file_size(run.file("console.log")), 0u) << "the logs so far stay";
   }
-  // A disk too full for the reserve refuses to start a run, saying why.
+  // A disk too full for the reserve refuses to start a run, saying why, and leaves
+  // no empty run directory behind.
   LineLog filler(mnt / "filler");
   for (int i = 0; i < 64 && filler.last_errno() == 0; i++) filler.write(std::string(64 * 1024, 'y'));
-  EXPECT_THROW(RunDir(mnt, 8, "full"), std::runtime_error);
+  size_t before = std::distance(fs::directory_iterator(mnt), fs::directory_iterator());
+  try {
+    RunDir full(mnt, 8, "full");
+    ADD_FAILURE() << "a run started on a full disk";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("disk is full"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(std::distance(fs::directory_iterator(mnt), fs::directory_iterator()), before);
 }
 
 TEST(RunFiles, ReplayOpsFollowTheJournal) {

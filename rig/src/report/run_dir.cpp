@@ -24,21 +24,23 @@ RunDir::RunDir(const fs::path& runs_dir, uint64_t seed, const std::string& tag) 
     if (fs::create_directory(dir_, ec)) break;
     if (ec) throw std::runtime_error(fmt::format("cannot create {}: {}", dir_.string(), ec.message()));
   }
+  // The reserve first: on a disk too full for it, no run starts and no empty
+  // run directory is left to look like one that died.
+  reserve_ = dir_ / ".reserve";  // real blocks (not a sparse file), so the space is truly held back
+  int fd = ::open(reserve_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 || ::posix_fallocate(fd, 0, kReserveBytes) != 0) {
+    if (fd >= 0) ::close(fd);
+    fs::remove_all(dir_, ec);
+    throw std::runtime_error(fmt::format("cannot reserve {} KiB in {}: the disk is full; no run started",
+                                         kReserveBytes >> 10, runs_dir.string()));
+  }
+  ::close(fd);
   journal_.open(dir_ / "journal.jsonl");
   qmp_.open(dir_ / "qmp.jsonl");
   agent_.open(dir_ / "agent.jsonl");
   console_.open(dir_ / "console.log");
   stats_.open(dir_ / "stats.jsonl");
   load_.open(dir_ / "loadavg.jsonl");
-  // Real blocks (not a sparse file), so the space is truly held back.
-  reserve_ = dir_ / ".reserve";
-  int fd = ::open(reserve_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0 || ::posix_fallocate(fd, 0, kReserveBytes) != 0) {
-    if (fd >= 0) ::close(fd);
-    fs::remove(reserve_, ec);
-    throw std::runtime_error(fmt::format("cannot reserve {} KiB in {}: the disk is full", kReserveBytes >> 10, dir_.string()));
-  }
-  ::close(fd);
 }
 
 void RunDir::release_reserve() {

@@ -70,7 +70,6 @@ TEST(Cmdline, DefaultTopology) {
   EXPECT_TRUE(has_pair(a, "-device", "virtio-net-pci,bus=rp1,id=net0,romfile="));
   Topology own = load_topology_text("templates: {nic: {driver: e1000e, props: {romfile: efi-e1000e.rom}}}\n", "t.yaml");
   EXPECT_EQ(device_add_args(*own.find_template("nic"), "n", "rp3", "")["romfile"], "efi-e1000e.rom");
-  EXPECT_GT(preset_lpj(), 100000);
 }
 
 TEST(Cmdline, NativeKvmIommuSwitch) {

@@ -181,7 +181,6 @@ asio::awaitable<void> Injector::plug(size_t i, std::string kind) {
     return dev_matches_kind(nlohmann::json::parse(dev.dump()), dk);
   });
   const auto timeout = std::chrono::milliseconds(int64_t(5000 * scale_));
-  double t0 = mono_seconds();
   // A block device gets a node of its own, so one QEMU never finalizes (no
   // DEVICE_DELETED) strands only that node, not the slot.
   const std::string node = needs_disk(dk) ? disk_node_for_device(id) : "";
@@ -191,6 +190,7 @@ asio::awaitable<void> Injector::plug(size_t i, std::string kind) {
     r = co_await qmp_.execute("blockdev-add", blockdev_add_args(node, slot_disk_file(disk_dir_, s.port->id)), timeout);
     node_added = r.ok;
   }
+  double t0 = mono_seconds();  // plug latency counts from device_add, not blockdev-add
   if (node.empty() || node_added)
     r = co_await qmp_.execute("device_add", device_add_args(*tm, id, s.port->id, node), timeout);
   if (!r.ok) {

@@ -2,30 +2,12 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
-
 namespace pcirig {
 
 // Above nvme's 30 s I/O timeout: a reset racing a hot-unplug legitimately waits that
 // long for its requests (20 s under TCG flagged nvme_reset_work in
 // blk_mq_freeze_queue_wait as hung), yet well under the kernel's 120 s default.
 int hung_task_seconds(const std::string& accel) { return accel == "kvm" ? 40 : 75; }
-
-// loops_per_jiffy for the host's TSC at HZ=250 (Debian's and the control kernels').
-// Under TCG each secondary CPU's delay-loop calibration fails its direct method and
-// falls back to the slow one: 0.2-0.35 s of boot. A preset skips it; udelay() runs
-// off the TSC anyway, so the value only has to be plausible.
-long preset_lpj() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("cpu MHz", 0) != 0) continue;
-    auto colon = line.find(':');
-    double mhz = colon == std::string::npos ? 0 : std::atof(line.c_str() + colon + 1);
-    if (mhz > 100) return long(mhz * 1e6 / 250);
-  }
-  return 8000000;  // a 2 GHz TSC
-}
 
 std::string guest_cmdline(const Topology& t, const std::string& accel) {
   // panic_on_warn/oops=panic/panic=-1 + -no-reboot: the first report ends the run with
@@ -36,7 +18,11 @@ std::string guest_cmdline(const Topology& t, const std::string& accel) {
   // Debian's kernel runs the crypto self-tests at boot (FIPS build): ~0.3 s under TCG
   // for nothing the rig looks at. Other kernels ignore the parameter.
   c += " cryptomgr.notests";
-  c += " lpj=" + std::to_string(preset_lpj());
+  // A preset loops_per_jiffy: under TCG each secondary CPU's delay-loop calibration
+  // fails its fast method and falls back to the slow one, 0.2-0.35 s of boot. udelay()
+  // runs off the TSC, so the value only has to be plausible (a 2.5 GHz TSC at HZ=250);
+  // a constant keeps the command line the same on every host.
+  c += " lpj=10000000";
   // TCG's TSC is the host's, the same for every vCPU, but the kernel's warp check sees
   // the vCPUs take turns and falls back to the HPET: an emulated MMIO read for every
   // clock read, all run long. (KVM guests have kvm-clock and their own checks.)

@@ -24,8 +24,6 @@ std::string guest_cmdline(const Topology& t, const std::string& accel = "tcg");
 // The guest's hung-task timeout (set on the cmdline): a task in D state this long is
 // reported (and, with hung_task_panic, ends the run as a kernel crash).
 int hung_task_seconds(const std::string& accel);
-// loops_per_jiffy preset for the guest (lpj=), from the host TSC at HZ=250.
-long preset_lpj();
 
 // Block node of a disk device, cold- or hot-plugged: one per device, so a device
 // QEMU unparents without finalizing strands only its own node, never its slot.

@@ -120,6 +120,37 @@ TEST(Guest, PlugUnplugEachKindNative) {
   EXPECT_NE(read_file_text(out.run_dir / "qemu.cmdline").find("acpi-pci-hotplug-with-bridge-support=off"), std::string::npos);
 }
 
+// An unplug the guest never completes: with the ACPI hot-plug GPE (q35: GPE 1)
+// disabled after the plug, the eject request is never seen. The storm times out,
+// asks the guest for its blocked tasks (sysrq w) and the run stays clean.
+TEST(Guest, UnplugTimeoutDumpsBlockedTasks) {
+  SessionOptions o = options(R"(
+machine: {vcpus: 2, memory_mb: 1024, accel: tcg}
+topology: {root_ports: [{id: rp1, slot: 1}]}
+templates: {net: {driver: virtio-net-pci}}
+workload: {readers: 1, resetters: 0}
+hotplug: {flavour: acpi, slots: [rp1], kinds: [net]}
+duration: 16s
+seed: 7
+)");
+  o.replay = std::vector<ReplayOp>{{0.1, "plug", "rp1", "net"}, {4.0, "unplug", "rp1", ""}};
+  // The plug is seen within ~0.2 s; the GPE goes off 1.5 s later, well before the unplug.
+  o.on_ready = [](Session& s) {
+    s.agent_exec({"/bin/sh", "-c", "sleep 1.5; echo disable > /sys/firmware/acpi/interrupts/gpe01"});
+  };
+  auto out = run_session(o);
+  const auto& r = out.result;
+  ASSERT_EQ(r["result"], "clean") << r.dump(2);
+  EXPECT_EQ(out.hotplug.agent_saw_add, 1);
+  EXPECT_EQ(out.hotplug.unplug_timeouts, 1);
+  std::string journal = read_file_text(out.run_dir / "journal.jsonl");
+  size_t dumped = journal.find(R"("ev":"blocked_tasks_dumped")");
+  ASSERT_NE(dumped, std::string::npos) << journal;
+  std::string line = journal.substr(dumped, journal.find('\n', dumped) - dumped);
+  EXPECT_NE(line.find(R"("ok":true)"), std::string::npos) << line;
+  EXPECT_NE(read_file_text(out.run_dir / "console.log").find("sysrq: Show Blocked State"), std::string::npos);
+}
+
 TEST(Guest, QemuKilledMidRunIsInfra) {
   SessionOptions o = options("machine: {accel: tcg}\nhotplug: {enabled: false}\nduration: 60s\n");
   o.on_ready = [](Session& s) { s.qemu_signal(SIGKILL); };

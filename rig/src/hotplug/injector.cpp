@@ -113,6 +113,18 @@ asio::awaitable<void> Injector::release_disk(const std::string& port, const std:
   run_.journal("disk_node_kept", {{"slot", port}, {"device", device_id}, {"error", r.describe()}});
 }
 
+asio::awaitable<void> Injector::dump_blocked_tasks(const std::string& port, const std::string& device_id) {
+  // What the guest is stuck on is the useful part of an unplug that never ends: the
+  // kernel's own list of D-state tasks with their stacks (sysrq w), on the console
+  // beside everything else. A few per run; more would only repeat the first.
+  if (blocked_dumps_ >= kMaxBlockedDumps || !agent_.connected()) co_return;
+  blocked_dumps_++;
+  json args = json::object();
+  args["argv"] = {"/bin/sh", "-c", "echo w > /proc/sysrq-trigger"};
+  auto r = co_await agent_.command("exec", args, std::chrono::milliseconds(int64_t(5000 * scale_)));
+  run_.journal("blocked_tasks_dumped", {{"slot", port}, {"device", device_id}, {"ok", r.ok && r.msg.value("ok", false)}});
+}
+
 asio::awaitable<void> Injector::storm_loop() {
   const auto& hp = topo_.hotplug;
   while (running_) {
@@ -303,6 +315,7 @@ asio::awaitable<void> Injector::unplug(size_t i) {
   } else {
     c_.unplug_timeouts++;
     run_.journal("unplug_timeout", {{"slot", port}, {"device", id}, {"ms", ms}, {"sent", sent}});
+    if (sent) co_await dump_blocked_tasks(port, id);
     set_state(i, SlotState::present);  // still there as far as we know: a later tick retries
   }
   in_flight_--;

@@ -68,6 +68,7 @@ class Injector {
   asio::awaitable<void> unplug(size_t i);
   asio::awaitable<void> sleep_ms(double ms);
   asio::awaitable<void> release_disk(const std::string& port, const std::string& device_id);
+  asio::awaitable<void> dump_blocked_tasks(const std::string& port, const std::string& device_id);
   void set_state(size_t i, SlotState s);
   size_t slot_index(const std::string& port) const;
 
@@ -84,6 +85,8 @@ class Injector {
   bool running_ = false;
   int64_t serial_ = 0;
   int in_flight_ = 0;
+  static constexpr int kMaxBlockedDumps = 3;
+  int blocked_dumps_ = 0;
   double storm_t0_ = 0;
   bool replaying_ = false;
   std::vector<ReplayOp> replay_;

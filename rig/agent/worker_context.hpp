@@ -46,13 +46,15 @@ inline bool pause_for(std::stop_token st, int ms) {
 // their reads even so.
 class VcpuYield {
  public:
-  void after_work() {
-#if defined(__x86_64__) || defined(__i386__)
-    auto now = std::chrono::steady_clock::now();
-    if (now - last_ < std::chrono::milliseconds(4)) return;
+  static constexpr std::chrono::milliseconds kEvery{4};
+  // True when it paused.
+  bool after_work(std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now()) {
+    if (now - last_ < kEvery) return false;
     last_ = now;
+#if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #endif
+    return true;
   }
 
  private:

@@ -125,6 +125,17 @@ TEST(AgentWorkload, RemoveRescanWritesTheBusRescan) {
   EXPECT_EQ(*read_text_file(fs.root() / "sys/bus/pci/rescan"), "1");
 }
 
+TEST(AgentWorkload, ReadersPauseAtMostEvery4ms) {
+  VcpuYield y;
+  const auto t0 = Clock::now();
+  EXPECT_TRUE(y.after_work(t0)) << "the first unit of work pauses";
+  EXPECT_FALSE(y.after_work(t0 + std::chrono::milliseconds(1)));
+  EXPECT_FALSE(y.after_work(t0 + std::chrono::microseconds(3999)));
+  EXPECT_TRUE(y.after_work(t0 + std::chrono::milliseconds(4)));
+  EXPECT_FALSE(y.after_work(t0 + std::chrono::milliseconds(7)));
+  EXPECT_TRUE(y.after_work(t0 + std::chrono::milliseconds(9)));
+}
+
 TEST(AgentWorkload, StopWithNothingRunningIsHarmless) {
   FakeSysfs fs;
   DeviceBoard board;

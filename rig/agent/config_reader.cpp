@@ -36,25 +36,30 @@ void run_config_reader(WorkerContext& ctx, Prng rng, std::stop_token st) {
       open.erase(it);
     }
   };
+  // The board's listing this reader last acted on, and what it reads of it. Both
+  // change only when the agent publishes a new listing, not on every pass.
+  DeviceBoard::Snapshot seen, snap;
   while (!st.stop_requested()) {
-    auto snap = ctx.board.snapshot();
-    if (ctx.spec.read_targets_only) {
+    if (auto now = ctx.board.snapshot(); now != seen) {
+      seen = now;
       // Only the functions the resetters hit: every reader then spends its
       // time where config access is blocked, so pci_cfg_wait is rarely empty.
-      snap = std::make_shared<const std::vector<PciDevice>>(mutable_devices(*snap, ctx.rules));
+      snap = ctx.spec.read_targets_only
+                 ? std::make_shared<const std::vector<PciDevice>>(mutable_devices(*now, ctx.rules))
+                 : now;
+      // Close descriptors of functions that left the listing, so a long run
+      // does not accumulate them; one read on a stale fd has already happened.
+      for (auto it = open.begin(); it != open.end();) {
+        bool present = false;
+        for (const auto& d : *snap) present = present || d.bdf == it->first;
+        if (present) { ++it; continue; }
+        ::close(it->second.fd);
+        it = open.erase(it);
+      }
     }
     if (snap->empty()) {
       pause_for(st, 50);
       continue;
-    }
-    // Close descriptors of functions that left the listing, so a long run
-    // does not accumulate them; one read on a stale fd has already happened.
-    for (auto it = open.begin(); it != open.end();) {
-      bool present = false;
-      for (const auto& d : *snap) present = present || d.bdf == it->first;
-      if (present) { ++it; continue; }
-      ::close(it->second.fd);
-      it = open.erase(it);
     }
     for (std::size_t i = 0; i < snap->size() && !st.stop_requested(); ++i, ++turn) {
       const PciDevice& d = (*snap)[(turn + i) % snap->size()];

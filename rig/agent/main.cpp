@@ -116,6 +116,9 @@ class Agent {
   void scan_bus() {
     auto now = list_pci_devices(opt_.root);
     for (const auto& ev : diff_pci_devices(devices_, now)) port_.send(pci_event_message(ev));
+    // Published only when it changed: the readers redo their per-listing work
+    // (filtering, closing stale descriptors) when the snapshot is a new one.
+    if (now == devices_) return;
     devices_ = std::move(now);
     board_.publish(devices_);
   }

@@ -10,8 +10,11 @@ struct FieldError {
   std::string message;
 };
 
+// An optional field: absent and null both mean "the default".
+bool given(const nlohmann::json& j, const char* key) { return j.contains(key) && !j[key].is_null(); }
+
 int read_count(const nlohmann::json& j, const char* key) {
-  if (!j.contains(key) || j[key].is_null()) return 0;
+  if (!given(j, key)) return 0;
   const auto& v = j[key];
   if (!v.is_number_integer()) throw FieldError{std::string("field '") + key + "' must be an integer"};
   auto n = v.get<std::int64_t>();
@@ -41,13 +44,13 @@ WorkloadSpec parse_workload(const nlohmann::json& j) {
   s.rescanners = read_count(j, "rescanners");
   s.binders = read_count(j, "binders");
   s.vfio = read_count(j, "vfio");
-  if (j.contains("reset_interval_ms") && !j["reset_interval_ms"].is_null()) {
+  if (given(j, "reset_interval_ms")) {
     const auto& v = j["reset_interval_ms"];
     if (!v.is_number_integer() || v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > 3'600'000)
       throw FieldError{"field 'reset_interval_ms' must be an integer 0..3600000"};
     s.reset_interval_ms = static_cast<int>(v.get<std::int64_t>());
   }
-  if (j.contains("match") && !j["match"].is_null()) {
+  if (given(j, "match")) {
     if (!j["match"].is_array()) throw FieldError{"field 'match' must be an array of \"vendor:device\" or null"};
     std::vector<std::string> m;
     for (const auto& e : j["match"]) {
@@ -66,7 +69,7 @@ WorkloadSpec parse_workload(const nlohmann::json& j) {
     }
     s.match = std::move(m);
   }
-  if (j.contains("read_sizes") && !j["read_sizes"].is_null()) {
+  if (given(j, "read_sizes")) {
     const auto& v = j["read_sizes"];
     if (!v.is_array() || v.empty()) throw FieldError{"field 'read_sizes' must be a non-empty array of 1, 2, 4 or 0"};
     s.read_sizes.clear();
@@ -77,16 +80,16 @@ WorkloadSpec parse_workload(const nlohmann::json& j) {
       s.read_sizes.push_back(static_cast<int>(b));
     }
   }
-  if (j.contains("pin_cpus") && !j["pin_cpus"].is_null()) {
+  if (given(j, "pin_cpus")) {
     if (!j["pin_cpus"].is_boolean()) throw FieldError{"field 'pin_cpus' must be a boolean"};
     s.pin_cpus = j["pin_cpus"].get<bool>();
   }
-  if (j.contains("readers_on") && !j["readers_on"].is_null()) {
+  if (given(j, "readers_on")) {
     const auto& v = j["readers_on"];
     if (!v.is_string() || (v != "all" && v != "targets")) throw FieldError{"field 'readers_on' must be \"all\" or \"targets\""};
     s.read_targets_only = v == "targets";
   }
-  if (j.contains("reset_method") && !j["reset_method"].is_null()) {
+  if (given(j, "reset_method")) {
     const auto& v = j["reset_method"];
     if (!v.is_string() || v.get<std::string>().find_first_of("/\n") != std::string::npos)
       throw FieldError{"field 'reset_method' must be a reset method name such as \"pm\""};

@@ -44,12 +44,16 @@ std::filesystem::path slot_disk_file(const std::filesystem::path& dir, const std
   return dir / ("slot-" + port + ".img");
 }
 
+std::vector<std::pair<const Device*, const DeviceTemplate*>> cold_disk_devices(const Topology& t) {
+  std::vector<std::pair<const Device*, const DeviceTemplate*>> out;
+  for (auto& d : t.devices)
+    if (const DeviceTemplate* tm = t.find_template(d.tmpl); tm && needs_disk(tm->kind)) out.emplace_back(&d, tm);
+  return out;
+}
+
 std::map<std::filesystem::path, int> disk_files(const Topology& t, const std::filesystem::path& dir) {
   std::map<std::filesystem::path, int> out;
-  for (auto& d : t.devices) {
-    const DeviceTemplate* tm = t.find_template(d.tmpl);
-    if (tm && needs_disk(tm->kind)) out[device_disk_file(dir, d.id)] = tm->disk_mb;
-  }
+  for (auto [d, tm] : cold_disk_devices(t)) out[device_disk_file(dir, d->id)] = tm->disk_mb;
   if (t.hotplug.enabled) {
     int mb = 0;
     for (auto& k : t.hotplug.kinds)
@@ -122,12 +126,10 @@ std::vector<std::string> qemu_argv(const Topology& t, const LaunchSpec& spec) {
                      fmt::format("socket,id=agent,path={}", spec.agent_socket.string()), "-device",
                      "virtserialport,bus=vser.0,chardev=agent,name=pcirig.0"});
   // Cold-plugged disks only: the storm adds a node per plug over QMP.
-  for (auto& d : t.devices) {
-    const DeviceTemplate* tm = t.find_template(d.tmpl);
-    if (!tm || !needs_disk(tm->kind)) continue;
-    std::string node = disk_node_for_device(d.id);
+  for (auto [d, tm] : cold_disk_devices(t)) {
+    std::string node = disk_node_for_device(d->id);
     a.insert(a.end(), {"-blockdev", fmt::format("driver=file,filename={},node-name={}-file",
-                                                device_disk_file(spec.disk_dir, d.id).string(), node),
+                                                device_disk_file(spec.disk_dir, d->id).string(), node),
                        "-blockdev", fmt::format("driver=raw,file={}-file,node-name={}", node, node)});
   }
   for (auto& rp : t.root_ports)

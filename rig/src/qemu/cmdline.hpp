@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/topology.hpp"
@@ -28,6 +29,8 @@ int hung_task_seconds(const std::string& accel);
 // Block node of a disk device, cold- or hot-plugged: one per device, so a device
 // QEMU unparents without finalizing strands only its own node, never its slot.
 std::string disk_node_for_device(const std::string& device_id);
+// The cold-plugged devices that need a disk (nvme, virtio-blk), with their templates.
+std::vector<std::pair<const Device*, const DeviceTemplate*>> cold_disk_devices(const Topology& t);
 // The backing file of a cold-plugged disk device.
 std::filesystem::path device_disk_file(const std::filesystem::path& dir, const std::string& device_id);
 // The backing file every block device plugged into a storm slot writes to.

@@ -87,8 +87,8 @@ struct Topology {
   std::string tcg_thread = "single";
   bool iommu = false;              // emulated intel-iommu (vfio scenario)
   // qboot (minimal: loads the kernel and QEMU's ACPI tables, ~0.25 s less than SeaBIOS
-// before the kernel under TCG; Linux assigns PCI resources) | seabios.
-std::string firmware = "qboot";
+  // before the kernel under TCG; Linux assigns PCI resources) | seabios.
+  std::string firmware = "qboot";
   std::string cmdline_extra;
   std::vector<Port> root_ports;
   std::vector<Switch> switches;

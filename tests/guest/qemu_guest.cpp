@@ -44,7 +44,7 @@ QemuGuest::QemuGuest(const GuestOptions& opt) {
   const auto sock = (dir_ / "agent.sock").string();
   // The accelerator: TCG is what runs on this project's machines (their KVM is
   // a broken nested one), single-threaded because QEMU 7.2's multi-threaded
-  // TCG aborts under concurrent device resets (shared/reference/qemu-hotplug.md):
+  // TCG aborts under concurrent device resets (docs/rig.md, "Why thread=single"):
   // a QEMU crash must not fail a test of the guest side. PCIRIG_ACCEL overrides.
   const char* accel = std::getenv("PCIRIG_ACCEL");
   std::vector<std::string> args = {

@@ -14,12 +14,22 @@ cd "$here"
 export PCIRIG_ROOT="$here"
 export PCIRIG_CACHE="${PCIRIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pcirig}"
 
-# Debian packages the build and the rig need; installed only when missing.
-packages=(build-essential cmake ninja-build pkg-config git
-  clang-14 libclang-rt-14-dev llvm-14
-  libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
-  libgtest-dev googletest
-  qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd kmod file jq)
+# Debian packages everything here needs; installed only when missing.
+# tests/setup/package_coverage_test.sh fails when a tool or a library that the
+# presets or the scripts use is not pulled in by this list.
+packages=(
+  # the CMake presets: default and release with g++, fuzz with clang-14 and libFuzzer
+  build-essential cmake ninja-build pkg-config git
+  clang-14 libclang-rt-14-dev llvm-14 lld-14
+  libboost1.81-dev libboost-filesystem1.81-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
+  libsqlite3-dev libgtest-dev libgmock-dev googletest
+  # the rig and the guest images: guest-images/build.sh, testmod/build.sh, capture-golden.sh
+  qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd kmod file jq
+  # the control kernels: guest-images/control/build-kernel.sh
+  linux-source-6.1 bc bison flex libelf-dev libssl-dev dwarves patch
+  # the package coverage test reads the scripts with shfmt
+  shfmt
+)
 
 log() { printf '[run.sh] %s\n' "$*" >&2; }
 

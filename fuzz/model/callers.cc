@@ -1,5 +1,7 @@
-// The callers every variant shares (drivers/pci/pci.c, pci-sysfs.c, vfio,
-// perf uncore, MSI): the entry points a scenario's tasks run.
+// The entry points a scenario's tasks start in: sysfs files, vfio ioctls and
+// the fd's release, the perf uncore reader, MSI masking, the pciehp IRQ
+// thread and AER recovery. They call the modelled kernel functions
+// (kernel_ops.h), so every variant runs them through its own code.
 #include "model/callers.h"
 
 #include "pcirig/model/kernel.h"
@@ -13,7 +15,7 @@ static Co<void> pci_read_config(pci_dev* dev)
 	u32 val;
 
 	current->m.user_access = true;
-	co_await pci_access().pci_user_read_config_dword(dev, PCI_VENDOR_ID, &val);
+	co_await pci_user_read_config_dword(dev, PCI_VENDOR_ID, &val);
 	current->m.user_access = false;
 }
 
@@ -21,84 +23,94 @@ static Co<void> pci_read_config(pci_dev* dev)
 static Co<void> pci_write_config(pci_dev* dev)
 {
 	current->m.user_access = true;
-	co_await pci_access().pci_user_write_config_dword(dev, PCI_COMMAND, 0x0406);
+	co_await pci_user_write_config_dword(dev, PCI_COMMAND, 0x0406);
 	current->m.user_access = false;
-}
-
-static Co<void> pci_dev_lock(pci_dev* dev)
-{
-	co_await pci_access().pci_cfg_access_lock(dev);
-	/* block PM suspend, driver probe, etc. */
-	co_await device_lock(&dev->dev);
-}
-
-static Co<int> pci_dev_trylock(pci_dev* dev)
-{
-	if (bool cfg_locked = co_await pci_access().pci_cfg_access_trylock(dev)) {
-		if (bool dev_locked = co_await device_trylock(&dev->dev))
-			co_return 1;
-		co_await pci_access().pci_cfg_access_unlock(dev);
-	}
-
-	co_return 0;
-}
-
-static Co<void> pci_dev_unlock(pci_dev* dev)
-{
-	co_await device_unlock(&dev->dev);
-	co_await pci_access().pci_cfg_access_unlock(dev);
-}
-
-/* pci_save_state() reads config space through the kernel accessor */
-static Co<void> pci_dev_save_and_disable(pci_dev* dev)
-{
-	u32 cmd;
-
-	co_await pci_access().pci_bus_read_config_dword(dev, PCI_COMMAND, &cmd);
-}
-
-static Co<int> __pci_reset_function_locked(pci_dev* dev)
-{
-	co_await sched_point("pcie_flr", dev->name);
-	co_return 0;
-}
-
-static Co<int> pci_reset_function(pci_dev* dev)
-{
-	int rc;
-
-	co_await pci_dev_lock(dev);
-	co_await pci_dev_save_and_disable(dev);
-	rc = co_await __pci_reset_function_locked(dev);
-	co_await pci_dev_unlock(dev);
-
-	co_return rc;
 }
 
 /* drivers/pci/pci-sysfs.c: echo 1 > reset */
 static Co<void> reset_store(pci_dev* dev)
 {
+	if (!dev->is_added)  /* removed: its sysfs files are gone */
+		co_return;
 	co_await pci_reset_function(dev);
 }
 
-static Co<int> pci_try_reset_function(pci_dev* dev)
+/* drivers/pci/pci-sysfs.c: echo 1 > remove */
+static Co<void> remove_store(pci_dev* dev)
 {
-	int rc;
-
-	if (int locked = co_await pci_dev_trylock(dev); !locked)
-		co_return -EAGAIN;
-
-	co_await pci_dev_save_and_disable(dev);
-	rc = co_await __pci_reset_function_locked(dev);
-	co_await pci_dev_unlock(dev);
-
-	co_return rc;
+	if (!dev->is_added)
+		co_return;
+	/* pci_stop_and_remove_bus_device_locked() */
+	co_await pci_lock_rescan_remove();
+	if (dev->is_added)
+		co_await pci_stop_and_remove_bus_device(dev);
+	co_await pci_unlock_rescan_remove();
 }
 
-/* drivers/vfio/pci: VFIO_DEVICE_RESET */
-static Co<void> vfio_pci_ioctl_reset(pci_dev* dev)
+/* drivers/pci/pci-sysfs.c: echo 1 > /sys/bus/pci/rescan */
+static Co<void> rescan_store()
 {
-	co_await pci_try_reset_function(dev);
+	co_await pci_lock_rescan_remove();
+	/* pci_rescan_bus(): removed devices below a present bridge come back */
+	co_await pci_bus_add_devices(pci_root_bus());
+	co_await pci_unlock_rescan_remove();
+}
+
+/* drivers/base/bus.c: echo DEV > /sys/bus/pci/drivers/vfio-pci/unbind */
+static Co<void> unbind_store(pci_dev* dev)
+{
+	if (!dev->is_added)
+		co_return;
+	co_await device_release_driver(dev);
+}
+
+/* drivers/vfio/vfio_main.c: an ioctl on a closed fd fails */
+static bool vfio_fd_open(vfio_pci_core_device* vdev)
+{
+	return vdev && vdev->open_count && !vdev->closing;
+}
+
+/* the last close of the device fd: vfio_device_fops_release() */
+static Co<void> vfio_device_fops_release(vfio_pci_core_device* vdev)
+{
+	if (!vfio_fd_open(vdev))
+		co_return;
+	vdev->closing = true;
+	co_await vfio_pci_core_close_device(vdev);
+	/* vfio_device_put_registration(): the unregistering task may go on */
+	co_await WRITE_ONCE(vdev->open_count, 0);
+	co_await wake_up_all(&vdev->release_q);
+}
+
+/*
+ * An ioctl holds a reference to the fd (fdget): a close the user did
+ * meanwhile (asked by vfio_device_request) releases the device when the
+ * last ioctl returns, in that task (fput at the return to user space).
+ */
+static Co<void> vfio_ioctl_return(vfio_pci_core_device* vdev)
+{
+	if (--vdev->ioctls_in_flight == 0 && vdev->release_requested)
+		co_await vfio_device_fops_release(vdev);
+}
+
+/* VFIO_DEVICE_RESET */
+static Co<void> vfio_ioctl_reset(pci_dev* dev)
+{
+	if (!vfio_fd_open(dev->vfio))
+		co_return;
+	dev->vfio->ioctls_in_flight++;
+	co_await vfio_pci_ioctl_reset(dev->vfio);
+	co_await vfio_ioctl_return(dev->vfio);
+}
+
+/* VFIO_DEVICE_SET_IRQS (MSI) */
+static Co<void> vfio_ioctl_set_irqs(pci_dev* dev)
+{
+	if (!vfio_fd_open(dev->vfio))
+		co_return;
+	dev->vfio->ioctls_in_flight++;
+	co_await vfio_pci_ioctl_set_irqs(dev->vfio);
+	co_await vfio_ioctl_return(dev->vfio);
 }
 
 /* arch/x86/events/intel/uncore_snbep.c: reads a counter through config space */
@@ -106,7 +118,7 @@ static Co<void> snbep_uncore_pci_read_counter(pci_dev* dev)
 {
 	u32 count;
 
-	co_await pci_access().pci_bus_read_config_dword(dev, 0xa0, &count);
+	co_await pci_bus_read_config_dword(dev, 0xa0, &count);
 }
 
 /*
@@ -129,14 +141,30 @@ static Co<void> pci_msi_mask_irq(pci_dev* dev)
 	u32 mask;
 
 	co_await local_irq_save(flags);
-	co_await pci_access().pci_bus_read_config_dword(dev, 0x10, &mask);
+	co_await pci_bus_read_config_dword(dev, 0x10, &mask);
 	co_await local_irq_restore(flags);
+}
+
+/* kernel/irq/manage.c: the pciehp IRQ thread, one event at a time */
+static Co<void> irq_thread_fn(controller* ctrl)
+{
+	co_await mutex_lock(&ctrl->irq_thread);
+	co_await pciehp_ist(ctrl);
+	co_await mutex_unlock(&ctrl->irq_thread);
+}
+
+/* drivers/pci/pcie/aer.c: aer_root_reset() resets below the port */
+static Co<void> aer_root_reset(pci_dev* bridge)
+{
+	if (!bridge->is_added)
+		co_return;
+	co_await pci_bus_error_reset(bridge);
 }
 
 /* a crafted caller bug: unblocking a device nobody blocked */
 static Co<void> unbalanced_cfg_unlock(pci_dev* dev)
 {
-	co_await pci_access().pci_cfg_access_unlock(dev);
+	co_await pci_cfg_access_unlock(dev);
 }
 
 Co<void> run_call(const CallSpec& c)
@@ -146,10 +174,17 @@ Co<void> run_call(const CallSpec& c)
 	case Call::config_read: return pci_read_config(dev);
 	case Call::config_write: return pci_write_config(dev);
 	case Call::reset: return reset_store(dev);
-	case Call::try_reset: return vfio_pci_ioctl_reset(dev);
+	case Call::try_reset: return vfio_ioctl_reset(dev);
 	case Call::perf_read: return perf_event_task_sched_out(task_by_id(c.arg), dev);
 	case Call::msi_mask: return pci_msi_mask_irq(dev);
 	case Call::cfg_unlock: return unbalanced_cfg_unlock(dev);
+	case Call::vfio_close: return vfio_device_fops_release(dev->vfio);
+	case Call::vfio_set_irqs: return vfio_ioctl_set_irqs(dev);
+	case Call::unbind: return unbind_store(dev);
+	case Call::remove: return remove_store(dev);
+	case Call::rescan: return rescan_store();
+	case Call::pciehp_event: return irq_thread_fn(pciehp_controller());
+	case Call::aer_reset: return aer_root_reset(dev);
 	}
 	return pci_read_config(dev);
 }

@@ -1,5 +1,7 @@
-// The shared callers a scenario's tasks start in (callers.cc).
+// The entry points a scenario's tasks start in (callers.cc).
 #pragma once
+
+#include <vector>
 
 #include "pcirig/model/co.h"
 #include "pcirig/model/scenario.h"

@@ -25,7 +25,7 @@ World& world() noexcept { return g_world; }
 std::span<task_struct> run_tasks_view() noexcept { return {g_tasks, static_cast<std::size_t>(g_ntasks)}; }
 task_struct* task_by_id(int id) noexcept { return (id >= 0 && id < g_ntasks) ? &g_tasks[id] : nullptr; }
 
-const pci_cfg_access_ops& pci_access() { return g_variant->ops; }
+const kernel_ops& kernel() noexcept { return g_variant->ops; }
 
 std::string task_tag(const task_struct* t) {
   if (!t) return "?";
@@ -68,6 +68,7 @@ bool warn_on(bool cond, const char* cond_text, const char* fn, int line) {
 // ---- titles ----
 
 static bool is_infra(const char* fn, bool memory_error) {
+  if (std::strncmp(fn, "___wait_event", 13) == 0) return !memory_error;  // a template: wait_event<cond>
   static const char* prefixes[] = {"raw_spin", "spin_", "_raw_", "mutex_", "down_", "up_", "list_", "__list",
                                    "might_sleep", "lock_", "pci_lock_config", "pci_unlock_config", "device_",
                                    "pci_ops_"};  // pci_ops_*: dev->bus->ops->read/write, an indirect call
@@ -126,7 +127,7 @@ static void quiescence_report() {
   // Wait-for graph: a task parked on a lock waits for one of its holders.
   auto waits_for = [](const task_struct& t) -> const task_struct* {
     if (t.m.done || t.m.pending.kind != PointKind::acquire) return nullptr;
-    return t.m.pending.lock->a_holder();
+    return t.m.pending.lock->blocker(&t, t.m.pending.mode);
   };
   for (int i = 0; i < g_ntasks; ++i) {
     // Follow the chain from task i; a revisit of i is a cycle through it.
@@ -140,7 +141,8 @@ static void quiescence_report() {
         std::string body = "pcirig: deadlock, every task below waits for a lock the next one holds:\n";
         for (const task_struct* t : chain) {
           spinning = spinning && !t->m.pending.lock->sleeping;
-          body += " " + task_tag(t) + " waits for " + t->m.pending.lock->name + " in " + t->m.pending.fn +
+          body += " " + task_tag(t) + " waits for " + t->m.pending.lock->name +
+                  (t->m.pending.mode == 1 ? " (read)" : "") + " in " + t->m.pending.fn +
                   "\n   " + stack_string(t) + "\n";
         }
         body += " *** DEADLOCK ***";
@@ -198,7 +200,11 @@ static std::uint64_t abstract_state() {
   for (int d = 0; d < run_ndevs(); ++d) {
     pci_dev* dev = pci_dev_by_id(d);
     h = mix(h, dev->bitfield_word << 8 | owner_id(dev->dev.mutex.owner));
+    if (dev->vfio) h = mix(h, static_cast<std::uint64_t>(dev->vfio->open_count) << 4 | owner_id(dev->vfio->memory_lock.writer));
   }
+  const rw_semaphore& rl = pciehp_controller()->reset_lock;
+  h = mix(h, owner_id(rl.writer) << 8 | static_cast<std::uint64_t>(rl.nreaders) << 4 | rl.nwaiting_writers);
+  h = mix(h, owner_id(pci_rescan_remove_lock.owner) << 8 | owner_id(pci_slot_mutex.owner));
   const list_head* head = &pci_cfg_wait.head;
   const list_head* n = head->next;
   for (int k = 0; k < 8 && n != head; ++k) {

@@ -21,6 +21,7 @@ std::span<task_struct> run_tasks_view() noexcept;
 task_struct* task_by_id(int id) noexcept;
 pci_dev* pci_dev_by_id(int id) noexcept;
 int run_ndevs() noexcept;
+const char* pci_dev_name(int id) noexcept;  // "ep1"
 
 // Record a report without unwinding (engine context); oops() = this + throw.
 void record_report(ReportKind kind, std::string title, std::string body, const task_struct* t);

@@ -2,6 +2,10 @@
 // graph of lock classes, edge A -> B when B is taken while A is the most
 // recent (non-trylock) held lock; a new edge closing a cycle is reported even
 // if this schedule never hung. Trylocks add no edge into the tried lock.
+// A subclass (down_read_nested) is its own class, "name/N", as in lockdep.
+// Read acquisitions of an rwsem add no edge into it: lockdep's rules for
+// read dependencies (strong paths, lockdep-design.rst) are not modelled, so
+// only write and exclusive acquisitions close cycles.
 #include "model/lockdep.h"
 
 #include <array>
@@ -62,18 +66,34 @@ lock_class* lockdep_class(const char* name) {
 
 void lockdep_reset() noexcept { graph().present = {}; }
 
+// The class of `l` taken with `subclass` (0: its own class).
+static lock_class* class_of(const lock_base* l, int subclass) {
+  if (!l->cls || subclass == 0) return l->cls;
+  static std::vector<std::string> names;  // interned for the process
+  std::string n = std::string(l->cls->name) + "/" + std::to_string(subclass);
+  for (auto& x : names)
+    if (x == n) return lockdep_class(x.c_str());
+  names.reserve(64);
+  if (names.size() >= 64) return l->cls;
+  names.push_back(n);
+  return lockdep_class(names.back().c_str());
+}
+
 void lockdep_check_acquire(lock_base* l, int mode, bool trylock, const Point& p) {
   if (!world().oracles.lockdep) return;
   task_struct* t = current;
   if (!l->cls) return;  // lockdep_set_novalidate_class()
-  // Recursion on a non-shared lock: a certain self-deadlock.
-  if (l->held_by(t) && !trylock) {
+  lock_class* cls = class_of(l, p.subclass);
+  // Recursion on the same lock and subclass: a certain self-deadlock
+  // (lockdep: "possible recursive locking detected").
+  for (const held_lock& h : t->m.held) {
+    if (trylock || h.lock != l || h.subclass != p.subclass) continue;
     oops(ReportKind::deadlock, "possible deadlock in " + title_func(t),
          std::string("WARNING: possible recursive locking detected\n") + task_tag(t) +
-             " is trying to acquire lock:\n (" + l->cls->name + ") at: " + p.fn +
-             "\n\nbut task is already holding lock:\n (" + l->cls->name + ")\n\n*** DEADLOCK ***");
+             " is trying to acquire lock:\n (" + cls->name + ") at: " + p.fn +
+             "\n\nbut task is already holding lock:\n (" + cls->name + ") at: " + h.fn + "\n\n*** DEADLOCK ***");
   }
-  if (trylock) return;
+  if (trylock || mode == LOCK_SHARED) return;
   // The most recent held non-trylock lock with a class.
   const held_lock* prev = nullptr;
   for (auto it = t->m.held.rbegin(); it != t->m.held.rend(); ++it) {
@@ -81,8 +101,9 @@ void lockdep_check_acquire(lock_base* l, int mode, bool trylock, const Point& p)
     prev = &*it;
     if (!it->trylock) break;
   }
-  if (!prev) return;
-  int a = prev->lock->cls->id, b = l->cls->id;
+  if (!prev || !cls) return;
+  lock_class* pcls = class_of(prev->lock, prev->subclass);
+  int a = pcls->id, b = cls->id;
   if (a == b || graph().present[a][b]) return;
   std::vector<int> path;
   std::array<bool, MAX_CLASSES> seen{};
@@ -91,8 +112,8 @@ void lockdep_check_acquire(lock_base* l, int mode, bool trylock, const Point& p)
         "======================================================\n"
         "WARNING: possible circular locking dependency detected\n"
         "------------------------------------------------------\n";
-    body += task_tag(t) + " is trying to acquire lock:\n (" + l->cls->name + "){....}, at: " + p.fn + "\n\n";
-    body += std::string("but task is already holding lock:\n (") + prev->lock->cls->name + "){....}, at: " +
+    body += task_tag(t) + " is trying to acquire lock:\n (" + cls->name + "){....}, at: " + p.fn + "\n\n";
+    body += std::string("but task is already holding lock:\n (") + pcls->name + "){....}, at: " +
             prev->fn + "\n\nwhich lock already depends on the new lock.\n\n";
     body += "the existing dependency chain (in reverse order) is:\n";
     for (std::size_t i = path.size() - 1; i > 0; --i) {
@@ -104,7 +125,7 @@ void lockdep_check_acquire(lock_base* l, int mode, bool trylock, const Point& p)
     body += "\nother info that might help us debug this:\n";
     body += " Chain exists of:\n   ";
     for (std::size_t i = 0; i < path.size(); ++i) body += std::string(classes()[path[i]]->name) + " --> ";
-    body += l->cls->name;
+    body += cls->name;
     body += "\n\n *** DEADLOCK ***";
     oops(ReportKind::lock_inversion, "possible deadlock in " + title_func(t), body);
   }

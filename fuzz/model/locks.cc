@@ -42,6 +42,30 @@ const task_struct* rw_semaphore::a_holder() const {
     if (readers[i]) return task_by_id(i);
   return nullptr;
 }
+const task_struct* rw_semaphore::blocker(const task_struct* t, int mode) const {
+  if (writer || mode != LOCK_SHARED || nreaders > 0 && nwaiting_writers == 0) return a_holder();
+  for (int i = 0; i < MAX_TASKS; ++i)
+    if (waiting_writers[i] && i != t->m.id) return task_by_id(i);
+  return a_holder();
+}
+void rw_semaphore::queue(task_struct* t, int mode) {
+  if (mode == LOCK_EXCLUSIVE && !waiting_writers[t->m.id]) {
+    waiting_writers[t->m.id] = true;
+    ++nwaiting_writers;
+  }
+}
+void rw_semaphore::dequeue(task_struct* t, int mode) {
+  if (mode == LOCK_EXCLUSIVE && waiting_writers[t->m.id]) {
+    waiting_writers[t->m.id] = false;
+    --nwaiting_writers;
+  }
+}
+
+void lockdep_map::take(task_struct* t, int) { ++depth[t->m.id]; }
+void lockdep_map::give(task_struct* t, int) {
+  if (depth[t->m.id] > 0) --depth[t->m.id];
+}
+bool lockdep_map::held_by(const task_struct* t) const { return depth[t->m.id] > 0; }
 
 static bool in_atomic(const task_struct* t) { return t->m.preempt_count > 0 || t->m.irqs_off > 0; }
 
@@ -70,13 +94,15 @@ void lock_acquire_prepare(lock_base* l, int mode, bool trylock, const Point& p) 
   current->m.pending = p;  // a report here shows what the task was attempting
   if (l->sleeping && !trylock) might_sleep(p.fn);
   lockdep_check_acquire(l, mode, trylock, p);
+  if (!trylock) l->queue(current, mode);
 }
 
 void lock_acquired(lock_base* l, int mode, int irq, unsigned long* flags, bool trylock) {
   task_struct* t = current;
+  if (!trylock) l->dequeue(t, mode);
   l->take(t, mode);
-  t->m.held.push_back(held_lock{l, mode, trylock, t->m.pending.fn});
-  if (!l->sleeping) ++t->m.preempt_count;
+  t->m.held.push_back(held_lock{l, mode, trylock, t->m.pending.fn, t->m.pending.subclass});
+  if (!l->sleeping && !l->is_map) ++t->m.preempt_count;
   if (irq == IRQ_DISABLE) {
     t->m.irqs_off = 1;
   } else if (irq == IRQ_SAVE) {
@@ -90,13 +116,13 @@ void lock_released(lock_base* l, int mode, int irq, unsigned long* flags, const 
   task_struct* t = current;
   auto it = std::find_if(t->m.held.rbegin(), t->m.held.rend(), [&](const held_lock& h) { return h.lock == l; });
   if (it == t->m.held.rend() || !l->held_by(t)) {
-    oops(ReportKind::bad_unlock, "BUG: bad unlock balance in " + title_func(t),
+    oops(ReportKind::bad_unlock, "WARNING: bad unlock balance in " + title_func(t),
          std::string("WARNING: bad unlock balance detected!\n") + task_tag(t) + " is trying to release lock (" +
              l->name + ") at: " + p.fn + "\nbut there are no more locks to release!");
   }
   t->m.held.erase(std::next(it).base());
   l->give(t, mode);
-  if (!l->sleeping) --t->m.preempt_count;
+  if (!l->sleeping && !l->is_map) --t->m.preempt_count;
   if (irq == IRQ_DISABLE)
     t->m.irqs_off = 0;
   else if (irq == IRQ_SAVE)

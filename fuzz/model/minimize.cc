@@ -29,6 +29,7 @@ bool drop_call(const Scenario& in, std::size_t t, std::size_t k, Scenario& out) 
 }
 
 void shrink_devices(Scenario& s) {
+  if (s.topo) return;  // the topology is fixed
   int maxdev = 0;
   for (auto& calls : s.tasks)
     for (auto& c : calls) maxdev = std::max<int>(maxdev, c.dev);

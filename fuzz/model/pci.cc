@@ -1,8 +1,10 @@
-// The PCI globals, bitfield accesses, the config space itself and the
-// kernel accessor shared by the spinlock-based variants.
+// The PCI globals, the fixed topology of every run (pci.h), bitfield
+// accesses and the config space itself.
 #include "pcirig/model/pci.h"
 
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 #include "model/internal.h"
 
@@ -10,37 +12,143 @@ namespace pcirig::model {
 
 raw_spinlock_t pci_lock;
 wait_queue_head pci_cfg_wait;
+rw_semaphore pci_bus_sem;
+struct mutex pci_rescan_remove_lock;
+struct mutex pci_slot_mutex;
 
 namespace {
+
+// Index = device id in scenarios: 0 and 1 are the old two root-bus devices.
+constexpr const char* kNames[MAX_DEVS] = {"dev0", "dev1", "rp0", "ep1", "rp1", "br", "ep2"};
+enum { DEV0, DEV1, RP0, EP1, RP1, BR, EP2 };
+
 pci_dev g_devs[MAX_DEVS];
-int g_ndevs = 1;
+pci_bus g_bus[4];
+pci_slot g_slot;
+controller g_ctrl;
+vfio_pci_core_device g_vfio[MAX_DEVS];
+
+// Per-object names live for the process (lock names are const char*).
+const char* name_of(const char* dev, const char* what) {
+  static char buf[MAX_DEVS * 8][40];
+  static int used = 0;
+  for (int i = 0; i < used; ++i) {
+    char want[40];
+    std::snprintf(want, sizeof want, "%s->%s", dev, what);
+    if (std::strcmp(buf[i], want) == 0) return buf[i];
+  }
+  if (used == MAX_DEVS * 8) std::abort();  // more per-device lock names than buf holds
+  std::snprintf(buf[used], sizeof buf[used], "%s->%s", dev, what);
+  return buf[used++];
+}
+
+void add_to_bus(pci_bus& b, pci_dev& d) {
+  d.bus = &b;
+  b.devices[b.ndevices++] = &d;
+}
+
 }  // namespace
 
-pci_dev* pci_dev_by_id(int id) noexcept { return (id >= 0 && id < g_ndevs) ? &g_devs[id] : nullptr; }
-int run_ndevs() noexcept { return g_ndevs; }
+pci_dev* pci_dev_by_id(int id) noexcept { return (id >= 0 && id < MAX_DEVS) ? &g_devs[id] : nullptr; }
+int run_ndevs() noexcept { return MAX_DEVS; }
+pci_dev* pci_dev_by_name(const char* name) noexcept {
+  for (int i = 0; i < MAX_DEVS; ++i)
+    if (std::strcmp(kNames[i], name) == 0) return &g_devs[i];
+  return nullptr;
+}
+const char* pci_dev_name(int id) noexcept { return (id >= 0 && id < MAX_DEVS) ? kNames[id] : "?"; }
+pci_bus* pci_root_bus() noexcept { return &g_bus[0]; }
+controller* pciehp_controller() noexcept { return &g_ctrl; }
 
 void pci_dev::init(int i) {
   id = i;
-  std::snprintf(name, sizeof name, "dev%d", i);
+  std::snprintf(name, sizeof name, "%s", kNames[i]);
   bitfield_word = 0;
   block_cfg_access.last_setter = nullptr;
   msi_enabled.last_setter = nullptr;
-  static const char* mutex_names[MAX_DEVS] = {"dev0->dev.mutex", "dev1->dev.mutex"};
-  static const char* sem_names[MAX_DEVS] = {"dev0->cfg_access_sem", "dev1->cfg_access_sem"};
   dev.mutex = mutex{};
-  dev.mutex.init(mutex_names[i], nullptr, true);  // device_lock: novalidate class
+  dev.mutex.init(name_of(kNames[i], "dev.mutex"), nullptr, true);  // device_lock: novalidate class
   cfg_access_sem = rw_semaphore{};
-  cfg_access_sem.init(sem_names[i], "&dev->cfg_access_sem", true);
+  cfg_access_sem.init(name_of(kNames[i], "cfg_access_sem"), "&dev->cfg_access_sem", true);
+  cfg_access_lock = lockdep_map{};
+  // 7e89efc6e9e4 registered one lockdep key per device.
+  cfg_access_lock.init(name_of(kNames[i], "cfg_access_lock"), name_of(kNames[i], "cfg_access_lock"), false);
+  cfg_access_lock.is_map = true;
   for (int k = 0; k < 16; ++k) config[k] = 0;
   config[0] = 0x10001af4u + static_cast<u32>(i);  // virtio vendor, a device id
+  bus = subordinate = nullptr;
+  slot = nullptr;
+  has_flr = true;
+  is_added = true;
+  driver_bound = true;
+  vfio = nullptr;
 }
 
-void pci_reset_globals(int ndevs) {
+void pci_reset_globals(int /*ndevs*/) {
   pci_lock = raw_spinlock_t{};
   pci_lock.init("pci_lock", "pci_lock", false);
   pci_cfg_wait.init("pci_cfg_wait", "pci_cfg_wait.lock");
-  g_ndevs = ndevs < 1 ? 1 : (ndevs > MAX_DEVS ? MAX_DEVS : ndevs);
-  for (int i = 0; i < g_ndevs; ++i) g_devs[i].init(i);
+  pci_bus_sem = rw_semaphore{};
+  pci_bus_sem.init("pci_bus_sem", "pci_bus_sem", true);
+  pci_rescan_remove_lock = mutex{};
+  pci_rescan_remove_lock.init("pci_rescan_remove_lock", "pci_rescan_remove_lock", true);
+  pci_slot_mutex = mutex{};
+  pci_slot_mutex.init("pci_slot_mutex", "pci_slot_mutex", true);
+
+  for (int i = 0; i < MAX_DEVS; ++i) g_devs[i].init(i);
+  static const char* bus_names[4] = {"bus 00", "bus 01", "bus 02", "bus 03"};
+  for (int b = 0; b < 4; ++b) {
+    g_bus[b] = pci_bus{};
+    g_bus[b].name = bus_names[b];
+  }
+  for (int d : {DEV0, DEV1, RP0, RP1}) add_to_bus(g_bus[0], g_devs[d]);
+  add_to_bus(g_bus[1], g_devs[EP1]);
+  add_to_bus(g_bus[2], g_devs[BR]);
+  add_to_bus(g_bus[3], g_devs[EP2]);
+  g_bus[1].self = &g_devs[RP0];
+  g_bus[2].self = &g_devs[RP1];
+  g_bus[3].self = &g_devs[BR];
+  g_devs[RP0].subordinate = &g_bus[1];
+  g_devs[RP1].subordinate = &g_bus[2];
+  g_devs[BR].subordinate = &g_bus[3];
+  g_devs[EP1].has_flr = false;
+
+  // rp0's pciehp controller and slot 1
+  g_ctrl.port = &g_devs[RP0];
+  g_ctrl.reset_lock = rw_semaphore{};
+  g_ctrl.reset_lock.init("ctrl->reset_lock", "&ctrl->reset_lock", true);
+  g_ctrl.depth = 0;
+  g_ctrl.on = true;
+  g_ctrl.irq_thread = mutex{};
+  g_ctrl.irq_thread.init("pciehp irq thread", nullptr, true);
+  g_ctrl.hotplug.ctrl = &g_ctrl;
+  g_slot.bus = &g_bus[1];
+  g_slot.hotplug = &g_ctrl.hotplug;
+  g_bus[1].slot = &g_slot;
+  g_devs[EP1].slot = &g_slot;
+
+  for (int d : {DEV0, DEV1, EP1, EP2}) {
+    vfio_pci_core_device& v = g_vfio[d];
+    v.pdev = &g_devs[d];
+    v.memory_lock = rw_semaphore{};
+    v.memory_lock.init(name_of(kNames[d], "memory_lock"), "&vdev->memory_lock", true);
+    v.igate = mutex{};
+    v.igate.init(name_of(kNames[d], "igate"), "&vdev->igate", true);
+    v.open_count = 1;
+    v.release_q.init(name_of(kNames[d], "release_q"), "&vdev->release_q.lock");
+    v.reset_works = true;
+    v.ioctls_in_flight = 0;
+    v.release_requested = false;
+    v.closing = false;
+    g_devs[d].vfio = &v;
+  }
+}
+
+void vfio_device_request(vfio_pci_core_device* vdev) {
+  vdev->release_requested = true;
+  // No ioctl holds the file: the close releases it now. (The release path's
+  // reset runs only when a scenario task does the release.)
+  if (vdev->ioctls_in_flight == 0 && !vdev->closing) vdev->open_count = 0;
 }
 
 unsigned int BitLoad::await_resume() const {
@@ -69,6 +177,15 @@ static void check_user_access(pci_dev* dev, const char* what) {
            " holds pci_cfg_access_lock (block_cfg_access = 1)");
 }
 
+bool bug_on(bool cond, const char* cond_text, const char* fn, int line) {
+  if (cond)
+    oops(ReportKind::bug, std::string("kernel BUG in ") + fn,
+         std::string("------------[ cut here ]------------\nkernel BUG at ") + fn + ":" + std::to_string(line) +
+             "!\ninvalid opcode: 0000 [#1] SMP\nCPU: 0 PID: " + std::to_string(current->pid) + " Comm: " +
+             current->comm + "\nBUG_ON(" + cond_text + ")\nCall Trace:\n " + stack_string(current));
+  return cond;
+}
+
 Co<int> pci_ops_read(pci_dev* dev, int where, u32* val)
 {
 	co_await sched_point("bus->ops->read", dev->name);
@@ -95,19 +212,6 @@ Co<void> pci_unlock_config(unsigned long& flags)
 {
 	if (!world().lockless_config)
 		co_await raw_spin_unlock_irqrestore(&pci_lock, flags);
-}
-
-Co<int> pci_bus_read_config_dword(pci_dev* dev, int pos, u32* value)
-{
-	int res;
-	unsigned long flags;
-	u32 data = 0;
-
-	co_await pci_lock_config(flags);
-	res = co_await pci_ops_read(dev, pos, &data);
-	*value = data;
-	co_await pci_unlock_config(flags);
-	co_return res;
 }
 
 }  // namespace pcirig::model

@@ -17,6 +17,7 @@ CampaignResult campaign(SchedulerKind s, const RunConfig& cfg_in, std::uint64_t 
     SplitMix64 rng(seed + i);
     std::uint8_t bytes[32];
     for (auto& b : bytes) b = static_cast<std::uint8_t>(rng());
+    if (!cfg.topology) bytes[0] &= 0x7f;
     std::size_t used = 0;
     Scenario sc = decode_scenario(bytes, used);
     RunResult r;

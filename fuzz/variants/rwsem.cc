@@ -1,4 +1,4 @@
-// Matthew Wilcox's 2019 proposal (never merged): config accesses take a
+// Matthew Wilcox's 2019 proposal (never merged), on v4.10: config accesses take a
 // per-device rwsem for read, pci_cfg_access_lock() takes it for write, so no
 // hand-made wait queue is needed. Rejected by Thomas Gleixner: MSI and other
 // low-level code read config space with interrupts off under raw spinlocks,
@@ -72,10 +72,14 @@ static Co<int> pci_bus_read_config_dword(pci_dev* dev, int pos, u32* val)
 }
 
 PCIRIG_REGISTER_VARIANT(rwsem, Variant{
-	"rwsem", "proposal 2019", "never merged",
+	"rwsem", "v4.10", "proposal 2019", "never merged",
 	"atomic-sleep",
 	"config access through a per-device rwsem: the atomic readers sleep",
-	{pci_user_read_config_dword, pci_user_write_config_dword, pci_cfg_access_lock,
-	 pci_cfg_access_trylock, pci_cfg_access_unlock, pci_bus_read_config_dword}});
+	{.pci_user_read_config_dword = pci_user_read_config_dword,
+	 .pci_user_write_config_dword = pci_user_write_config_dword,
+	 .pci_cfg_access_lock = pci_cfg_access_lock,
+	 .pci_cfg_access_trylock = pci_cfg_access_trylock,
+	 .pci_cfg_access_unlock = pci_cfg_access_unlock,
+	 .pci_bus_read_config_dword = pci_bus_read_config_dword}});
 
 }  // namespace pcirig::variants::rwsem

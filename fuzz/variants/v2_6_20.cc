@@ -1,77 +1,13 @@
-// 7ea7e98fd8d0 (2006), v2.6.20 .. v4.9: pci_cfg_access_unlock() calls wake_up_all()
-// while still holding pci_lock: pci_lock -> queue lock -> the wakee's pi_lock, while the
-// perf uncore reader takes pi_lock -> pci_lock: a lockdep inversion (bugzilla
-// 192901). The model uses the modern names (block_ucfg_access was renamed in 2011).
+// 7ea7e98fd8d0 (2006), v2.6.20 .. v4.9: pci_cfg_access_unlock() calls
+// wake_up_all() while still holding pci_lock: pci_lock -> queue lock -> the
+// wakee's pi_lock, while the perf uncore reader takes pi_lock -> pci_lock: a
+// lockdep inversion (bugzilla 192901). cdcb33f98244 (v4.10) moved the wake
+// after the unlock. The model uses the modern names (block_ucfg_access and
+// pci_unblock_user_cfg_access until fb51ccbf217c, v3.3).
 #include "pcirig/model/kernel.h"
 
 namespace pcirig::variants::v2_6_20 {
 using namespace pcirig::model;
-
-static Co<void> pci_wait_cfg(pci_dev* dev)
-{
-	DECLARE_WAITQUEUE(wait, current);
-
-	co_await __add_wait_queue(&pci_cfg_wait, &wait);
-	for (bool blocked = true; blocked;) {  /* do { ... } while (dev->block_cfg_access) */
-		co_await set_current_state(TASK_UNINTERRUPTIBLE);
-		co_await raw_spin_unlock_irq(&pci_lock);
-		co_await schedule();
-		co_await raw_spin_lock_irq(&pci_lock);
-		blocked = co_await READ(dev->block_cfg_access);
-	}
-	co_await __remove_wait_queue(&pci_cfg_wait, &wait);
-}
-
-static Co<int> pci_user_read_config_dword(pci_dev* dev, int pos, u32* val)
-{
-	int ret = 0;
-	u32 data = -1;
-
-	co_await raw_spin_lock_irq(&pci_lock);
-	if (bool blocked = co_await READ(dev->block_cfg_access))
-		co_await pci_wait_cfg(dev);
-	ret = co_await pci_ops_read(dev, pos, &data);
-	co_await raw_spin_unlock_irq(&pci_lock);
-	*val = data;
-	co_return ret;
-}
-
-static Co<int> pci_user_write_config_dword(pci_dev* dev, int pos, u32 val)
-{
-	int ret = 0;
-
-	co_await raw_spin_lock_irq(&pci_lock);
-	if (bool blocked = co_await READ(dev->block_cfg_access))
-		co_await pci_wait_cfg(dev);
-	ret = co_await pci_ops_write(dev, pos, val);
-	co_await raw_spin_unlock_irq(&pci_lock);
-	co_return ret;
-}
-
-static Co<void> pci_cfg_access_lock(pci_dev* dev)
-{
-	might_sleep();
-
-	co_await raw_spin_lock_irq(&pci_lock);
-	if (bool blocked = co_await READ(dev->block_cfg_access))
-		co_await pci_wait_cfg(dev);
-	co_await WRITE(dev->block_cfg_access, 1);
-	co_await raw_spin_unlock_irq(&pci_lock);
-}
-
-static Co<bool> pci_cfg_access_trylock(pci_dev* dev)
-{
-	unsigned long flags;
-	bool locked = true;
-
-	co_await raw_spin_lock_irqsave(&pci_lock, flags);
-	if (bool blocked = co_await READ(dev->block_cfg_access))
-		locked = false;
-	else
-		co_await WRITE(dev->block_cfg_access, 1);
-	co_await raw_spin_unlock_irqrestore(&pci_lock, flags);
-	co_return locked;
-}
 
 static Co<void> pci_cfg_access_unlock(pci_dev* dev)
 {
@@ -88,10 +24,9 @@ static Co<void> pci_cfg_access_unlock(pci_dev* dev)
 }
 
 PCIRIG_REGISTER_VARIANT(v2_6_20, Variant{
-	"v2.6.20", "7ea7e98fd8d0", "v2.6.20 .. v4.9",
+	"v2.6.20", "v4.10", "7ea7e98fd8d0", "v2.6.20 .. v4.9",
 	"lock-inversion|deadlock",
 	"wake_up_all under pci_lock: pci_lock -> pi_lock vs the perf reader's pi_lock -> pci_lock",
-	{pci_user_read_config_dword, pci_user_write_config_dword, pci_cfg_access_lock,
-	 pci_cfg_access_trylock, pci_cfg_access_unlock, pci_bus_read_config_dword}});
+	{.pci_cfg_access_unlock = pci_cfg_access_unlock}});
 
 }  // namespace pcirig::variants::v2_6_20

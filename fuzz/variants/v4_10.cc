@@ -1,7 +1,9 @@
 // cdcb33f98244 (2017), v4.10 .. v5.8, 4.19 < 4.19.140, 5.4 < 5.4.59:
-// pci_cfg_access_unlock() drops pci_lock BEFORE wake_up_all(). The wake walk
-// (queue lock only) then races with waiters adding and removing their
-// on-stack entries under pci_lock only: the 2019 vfio hot-plug panic.
+// pci_cfg_access_unlock() drops pci_lock BEFORE wake_up_all() (as v5.9 does),
+// but the waiter still open-codes its wait with __add_wait_queue() under
+// pci_lock only. The wake walk (queue lock only) then races with waiters
+// adding and removing their on-stack entries: the 2019 vfio hot-plug panic.
+// vfio's reset ioctl does not take memory_lock yet (abafbc551fdd, v5.8).
 #include "pcirig/model/kernel.h"
 
 namespace pcirig::variants::v4_10 {
@@ -22,77 +24,17 @@ static Co<void> pci_wait_cfg(pci_dev* dev)
 	co_await __remove_wait_queue(&pci_cfg_wait, &wait);
 }
 
-static Co<int> pci_user_read_config_dword(pci_dev* dev, int pos, u32* val)
+static Co<int> vfio_pci_ioctl_reset(vfio_pci_core_device* vdev)
 {
-	int ret = 0;
-	u32 data = -1;
-
-	co_await raw_spin_lock_irq(&pci_lock);
-	if (bool blocked = co_await READ(dev->block_cfg_access))
-		co_await pci_wait_cfg(dev);
-	ret = co_await pci_ops_read(dev, pos, &data);
-	co_await raw_spin_unlock_irq(&pci_lock);
-	*val = data;
-	co_return ret;
-}
-
-static Co<int> pci_user_write_config_dword(pci_dev* dev, int pos, u32 val)
-{
-	int ret = 0;
-
-	co_await raw_spin_lock_irq(&pci_lock);
-	if (bool blocked = co_await READ(dev->block_cfg_access))
-		co_await pci_wait_cfg(dev);
-	ret = co_await pci_ops_write(dev, pos, val);
-	co_await raw_spin_unlock_irq(&pci_lock);
-	co_return ret;
-}
-
-static Co<void> pci_cfg_access_lock(pci_dev* dev)
-{
-	might_sleep();
-
-	co_await raw_spin_lock_irq(&pci_lock);
-	if (bool blocked = co_await READ(dev->block_cfg_access))
-		co_await pci_wait_cfg(dev);
-	co_await WRITE(dev->block_cfg_access, 1);
-	co_await raw_spin_unlock_irq(&pci_lock);
-}
-
-static Co<bool> pci_cfg_access_trylock(pci_dev* dev)
-{
-	unsigned long flags;
-	bool locked = true;
-
-	co_await raw_spin_lock_irqsave(&pci_lock, flags);
-	if (bool blocked = co_await READ(dev->block_cfg_access))
-		locked = false;
-	else
-		co_await WRITE(dev->block_cfg_access, 1);
-	co_await raw_spin_unlock_irqrestore(&pci_lock, flags);
-	co_return locked;
-}
-
-static Co<void> pci_cfg_access_unlock(pci_dev* dev)
-{
-	unsigned long flags;
-
-	co_await raw_spin_lock_irqsave(&pci_lock, flags);
-
-	/* An unbalanced unlock is the caller's bug: warn, don't oops. */
-	WARN_ON(!co_await READ(dev->block_cfg_access));
-
-	co_await WRITE(dev->block_cfg_access, 0);
-	co_await raw_spin_unlock_irqrestore(&pci_lock, flags);
-
-	co_await wake_up_all(&pci_cfg_wait);
+	if (!vdev->reset_works)
+		co_return -EINVAL;
+	co_return co_await pci_try_reset_function(vdev->pdev);
 }
 
 PCIRIG_REGISTER_VARIANT(v4_10, Variant{
-	"v4.10", "cdcb33f98244", "v4.10 .. v5.8, 4.19 < 4.19.140, 5.4 < 5.4.59",
+	"v4.10", "v5.9", "cdcb33f98244", "v4.10 .. v5.8, 4.19 < 4.19.140, 5.4 < 5.4.59",
 	"use-after-return|list-corruption",
 	"wake_up_all after dropping pci_lock: the wake walk races with on-stack entries",
-	{pci_user_read_config_dword, pci_user_write_config_dword, pci_cfg_access_lock,
-	 pci_cfg_access_trylock, pci_cfg_access_unlock, pci_bus_read_config_dword}});
+	{.pci_wait_cfg = pci_wait_cfg, .vfio_pci_ioctl_reset = vfio_pci_ioctl_reset}});
 
 }  // namespace pcirig::variants::v4_10

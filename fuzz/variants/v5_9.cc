@@ -1,93 +1,109 @@
-// 2a7e32d0547f (2020, the fix), v5.9+, 5.4.59, 4.19.140, 4.14.194, 4.9.233:
-// pci_wait_cfg() drops pci_lock and uses wait_event(), so every list change
-// happens under the queue's own lock; the waker is unchanged (wakes after
-// dropping pci_lock). No bug known in this mechanism.
+// 2a7e32d0547f (2020, the access.c fix), v5.9+, 5.4.59, 4.19.140, 4.14.194,
+// 4.9.233: pci_wait_cfg() sleeps in wait_event() with pci_lock dropped, as
+// mainline does. What differs from mainline is pci.c of that time:
+// pci_dev_lock takes the cfg-access block before device_lock (reversed by
+// a91ee0e9fca9, v5.19), pci_reset_function does not lock the upstream
+// bridge (7e89efc6e9e4, v6.10), and bus and slot locking lock each device,
+// then its subordinate bus, and never the bridge above (a4e772898f8b, v6.11).
+// pciehp and vfio are mainline's here, so this variant stays the access.c
+// fix only (the kernel v5.9's pciehp deadlock is variant pciehp-4.19).
 #include "pcirig/model/kernel.h"
 
 namespace pcirig::variants::v5_9 {
 using namespace pcirig::model;
 
-static Co<void> pci_wait_cfg(pci_dev* dev)
+static Co<int> pci_reset_function(pci_dev* dev)
 {
-	for (bool blocked = true; blocked;) {  /* do { ... } while (dev->block_cfg_access) */
-		co_await raw_spin_unlock_irq(&pci_lock);
-		co_await wait_event(pci_cfg_wait, !co_await READ_DATA_RACE(dev->block_cfg_access));
-		co_await raw_spin_lock_irq(&pci_lock);
-		blocked = co_await READ(dev->block_cfg_access);
+	int rc;
+
+	co_await pci_dev_lock(dev);
+	co_await pci_dev_save_and_disable(dev);
+
+	rc = co_await __pci_reset_function_locked(dev);
+
+	co_await pci_dev_unlock(dev);
+
+	co_return rc;
+}
+
+static Co<void> pci_slot_lock(pci_slot* slot)
+{
+	for (int i = 0; i < slot->bus->ndevices; i++) {
+		pci_dev* dev = slot->bus->devices[i];
+
+		if (!dev->slot || dev->slot != slot)
+			continue;
+		co_await pci_dev_lock(dev);
+		if (dev->subordinate)
+			co_await pci_bus_lock(dev->subordinate);
 	}
 }
 
-static Co<int> pci_user_read_config_dword(pci_dev* dev, int pos, u32* val)
+static Co<void> pci_slot_unlock(pci_slot* slot)
 {
-	int ret = 0;
-	u32 data = -1;
+	for (int i = 0; i < slot->bus->ndevices; i++) {
+		pci_dev* dev = slot->bus->devices[i];
 
-	co_await raw_spin_lock_irq(&pci_lock);
-	if (bool blocked = co_await READ(dev->block_cfg_access))
-		co_await pci_wait_cfg(dev);
-	ret = co_await pci_ops_read(dev, pos, &data);
-	co_await raw_spin_unlock_irq(&pci_lock);
-	*val = data;
-	co_return ret;
+		if (!dev->slot || dev->slot != slot)
+			continue;
+		if (dev->subordinate)
+			co_await pci_bus_unlock(dev->subordinate);
+		co_await pci_dev_unlock(dev);
+	}
 }
 
-static Co<int> pci_user_write_config_dword(pci_dev* dev, int pos, u32 val)
+static Co<void> pci_bus_lock(pci_bus* bus)
 {
-	int ret = 0;
+	for (int i = 0; i < bus->ndevices; i++) {
+		pci_dev* dev = bus->devices[i];
 
-	co_await raw_spin_lock_irq(&pci_lock);
-	if (bool blocked = co_await READ(dev->block_cfg_access))
-		co_await pci_wait_cfg(dev);
-	ret = co_await pci_ops_write(dev, pos, val);
-	co_await raw_spin_unlock_irq(&pci_lock);
-	co_return ret;
+		co_await pci_dev_lock(dev);
+		if (dev->subordinate)
+			co_await model::pci_bus_lock(dev->subordinate);
+	}
 }
 
-static Co<void> pci_cfg_access_lock(pci_dev* dev)
+static Co<void> pci_bus_unlock(pci_bus* bus)
 {
-	might_sleep();
+	for (int i = 0; i < bus->ndevices; i++) {
+		pci_dev* dev = bus->devices[i];
 
-	co_await raw_spin_lock_irq(&pci_lock);
-	if (bool blocked = co_await READ(dev->block_cfg_access))
-		co_await pci_wait_cfg(dev);
-	co_await WRITE(dev->block_cfg_access, 1);
-	co_await raw_spin_unlock_irq(&pci_lock);
+		if (dev->subordinate)
+			co_await model::pci_bus_unlock(dev->subordinate);
+		co_await pci_dev_unlock(dev);
+	}
 }
 
-static Co<bool> pci_cfg_access_trylock(pci_dev* dev)
+static Co<void> pci_dev_lock(pci_dev* dev)
 {
-	unsigned long flags;
-	bool locked = true;
-
-	co_await raw_spin_lock_irqsave(&pci_lock, flags);
-	if (bool blocked = co_await READ(dev->block_cfg_access))
-		locked = false;
-	else
-		co_await WRITE(dev->block_cfg_access, 1);
-	co_await raw_spin_unlock_irqrestore(&pci_lock, flags);
-	co_return locked;
+	co_await pci_cfg_access_lock(dev);
+	/* block PM suspend, driver probe, etc. */
+	co_await device_lock(&dev->dev);
 }
 
-static Co<void> pci_cfg_access_unlock(pci_dev* dev)
+static Co<int> pci_dev_trylock(pci_dev* dev)
 {
-	unsigned long flags;
+	if (bool cfg_locked = co_await pci_cfg_access_trylock(dev)) {
+		if (bool dev_locked = co_await device_trylock(&dev->dev))
+			co_return 1;
+		co_await pci_cfg_access_unlock(dev);
+	}
 
-	co_await raw_spin_lock_irqsave(&pci_lock, flags);
+	co_return 0;
+}
 
-	/* An unbalanced unlock is the caller's bug: warn, don't oops. */
-	WARN_ON(!co_await READ(dev->block_cfg_access));
-
-	co_await WRITE(dev->block_cfg_access, 0);
-	co_await raw_spin_unlock_irqrestore(&pci_lock, flags);
-
-	co_await wake_up_all(&pci_cfg_wait);
+static Co<void> pci_dev_unlock(pci_dev* dev)
+{
+	co_await device_unlock(&dev->dev);
+	co_await pci_cfg_access_unlock(dev);
 }
 
 PCIRIG_REGISTER_VARIANT(v5_9, Variant{
-	"v5.9", "2a7e32d0547f", "v5.9+, 5.4.59, 4.19.140, 4.14.194, 4.9.233",
+	"v5.9", "mainline", "2a7e32d0547f", "v5.9+, 5.4.59, 4.19.140, 4.14.194, 4.9.233",
 	"none",
-	"the fix: pci_wait_cfg drops pci_lock and uses wait_event(pci_cfg_wait, ...)",
-	{pci_user_read_config_dword, pci_user_write_config_dword, pci_cfg_access_lock,
-	 pci_cfg_access_trylock, pci_cfg_access_unlock, pci_bus_read_config_dword}});
+	"the access.c fix: pci_wait_cfg drops pci_lock and uses wait_event(pci_cfg_wait, ...)",
+	{.pci_dev_lock = pci_dev_lock, .pci_dev_trylock = pci_dev_trylock, .pci_dev_unlock = pci_dev_unlock,
+	 .pci_reset_function = pci_reset_function, .pci_bus_lock = pci_bus_lock, .pci_bus_unlock = pci_bus_unlock,
+	 .pci_slot_lock = pci_slot_lock, .pci_slot_unlock = pci_slot_unlock}});
 
 }  // namespace pcirig::variants::v5_9

@@ -1,6 +1,7 @@
 // corpora/crashes/: one saved crash per buggy variant. Each replays to its
 // recorded title, replays identically twice, and its scenario is clean on v5.9.
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -94,7 +95,9 @@ TEST(Crashes, SameScenarioIsCleanOnTheFix) {
 }
 
 TEST(Crashes, FileErrorsNameFileAndLine) {
-  auto p = fs::temp_directory_path() / "pcirig-bad-input.pcirig";
+  std::string dir = (fs::temp_directory_path() / "pcirig-bad-input-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(dir.data()), nullptr);  // not a fixed name in /tmp another user could plant
+  auto p = fs::path(dir) / "bad-input.pcirig";
   {
     std::ofstream o(p);
     o << "# pcirig-model input\nvariant: v4.10\nbytes: 0g\n";
@@ -106,7 +109,7 @@ TEST(Crashes, FileErrorsNameFileAndLine) {
     EXPECT_NE(std::string(e.what()).find(p.string() + ":3:"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("'bytes'"), std::string::npos) << e.what();
   }
-  fs::remove(p);
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -17,7 +17,7 @@
 namespace pcirig::model {
 
 inline constexpr int MAX_TASKS = 6;
-inline constexpr int MAX_DEVS = 2;
+inline constexpr int MAX_DEVS = 7;  // dev0, dev1 on the root bus, then the hot-plug topology (pci.h)
 
 struct task_struct;
 struct lock_base;
@@ -37,6 +37,7 @@ struct Point {
   int line = 0;                // source line in fuzz/ (for the trace)
   lock_base* lock = nullptr;   // acquire points only
   int mode = 0;                // lock mode (read/write for rwsems)
+  std::uint8_t subclass = 0;   // lockdep subclass (down_read_nested)
 };
 
 // The awaiter behind every scheduling point: park the task with `p` pending.

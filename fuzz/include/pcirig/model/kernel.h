@@ -3,6 +3,7 @@
 
 #include "pcirig/model/co.h"
 #include "pcirig/model/engine.h"
+#include "pcirig/model/kernel_ops.h"
 #include "pcirig/model/list.h"
 #include "pcirig/model/locks.h"
 #include "pcirig/model/pci.h"

@@ -24,6 +24,7 @@ struct lock_base {
   const char* name = "";         // instance name for traces: "pci_lock", "T1->pi_lock"
   lock_class* cls = nullptr;     // nullptr: lockdep_set_novalidate_class (device mutex)
   bool sleeping = false;         // mutex/rwsem: acquiring may sleep
+  bool is_map = false;           // a lockdep_map: never blocks, no preemption effect
   VClock vc{};                   // happens-before carried from release to acquire
   virtual ~lock_base() = default;
   virtual bool can_take(const task_struct* t, int mode) const = 0;
@@ -32,6 +33,15 @@ struct lock_base {
   virtual bool held_by(const task_struct* t) const = 0;
   // Some holder (for the wait-for graph of the deadlock oracle).
   virtual const task_struct* a_holder() const = 0;
+  // Whom `t`, waiting to take it in `mode`, waits for (an rwsem reader
+  // behind a queued writer waits for that writer).
+  virtual const task_struct* blocker(const task_struct* t, int mode) const {
+    (void)t, (void)mode;
+    return a_holder();
+  }
+  // A blocking acquire starts waiting / has taken the lock (rwsem fairness).
+  virtual void queue(task_struct*, int) {}
+  virtual void dequeue(task_struct*, int) {}
   void init(const char* n, const char* cls_name, bool sleeps);
 };
 
@@ -55,17 +65,37 @@ struct mutex : lock_base {
   const task_struct* a_holder() const override { return owner; }
 };
 
+// kernel/locking/rwsem.c: a writer that waits blocks new readers (they
+// queue behind it), so a reader holding what the writer's holder needs
+// deadlocks even though the lock is "only" read-held.
 struct rw_semaphore : lock_base {
   task_struct* writer = nullptr;
   std::array<bool, MAX_TASKS> readers{};
   int nreaders = 0;
+  std::array<bool, MAX_TASKS> waiting_writers{};
+  int nwaiting_writers = 0;
   bool can_take(const task_struct*, int mode) const override {
-    return writer == nullptr && (mode == LOCK_SHARED || nreaders == 0);
+    if (writer) return false;
+    return mode == LOCK_SHARED ? nwaiting_writers == 0 : nreaders == 0;
   }
   void take(task_struct* t, int mode) override;
   void give(task_struct* t, int mode) override;
   bool held_by(const task_struct* t) const override;
   const task_struct* a_holder() const override;
+  const task_struct* blocker(const task_struct* t, int mode) const override;
+  void queue(task_struct* t, int mode) override;
+  void dequeue(task_struct* t, int mode) override;
+};
+
+// include/linux/lockdep.h: a lockdep map with no lock behind it
+// (lock_map_acquire/lock_map_release), e.g. dev->cfg_access_lock of 7e89efc6e9e4.
+struct lockdep_map : lock_base {
+  std::array<int, MAX_TASKS> depth{};
+  bool can_take(const task_struct*, int) const override { return true; }
+  void take(task_struct* t, int) override;
+  void give(task_struct* t, int) override;
+  bool held_by(const task_struct* t) const override;
+  const task_struct* a_holder() const override { return nullptr; }
 };
 
 // ---- the awaiters behind the kernel lock API ----
@@ -73,7 +103,7 @@ struct rw_semaphore : lock_base {
 // irq effect of an acquire/release
 enum irq_op : int { IRQ_KEEP = 0, IRQ_DISABLE = 1, IRQ_SAVE = 2 };
 
-void lock_acquire_prepare(lock_base* l, int mode, bool trylock, const Point& p);  // lockdep, might_sleep
+void lock_acquire_prepare(lock_base* l, int mode, bool trylock, const Point& p);  // lockdep, might_sleep, queueing
 void lock_acquired(lock_base* l, int mode, int irq, unsigned long* flags, bool trylock);
 void lock_released(lock_base* l, int mode, int irq, unsigned long* flags, const Point& p);
 
@@ -158,6 +188,21 @@ inline LockRelease mutex_unlock(struct mutex* l, PCIRIG_FN_LINE) {
 }
 inline LockAcquire down_read(rw_semaphore* l, PCIRIG_FN_LINE) {
   return {l, LOCK_SHARED, IRQ_KEEP, nullptr, Point{PointKind::acquire, "down_read", l->name, fn, line, l, LOCK_SHARED}};
+}
+// down_read_nested(): a lockdep subclass (e.g. the hot-plug port's depth).
+inline LockAcquire down_read_nested(rw_semaphore* l, int subclass, PCIRIG_FN_LINE) {
+  return {l, LOCK_SHARED, IRQ_KEEP, nullptr,
+          Point{PointKind::acquire, "down_read_nested", l->name, fn, line, l, LOCK_SHARED, static_cast<std::uint8_t>(subclass)}};
+}
+inline LockAcquire down_write_nested(rw_semaphore* l, int subclass, PCIRIG_FN_LINE) {
+  return {l, LOCK_EXCLUSIVE, IRQ_KEEP, nullptr,
+          Point{PointKind::acquire, "down_write_nested", l->name, fn, line, l, LOCK_EXCLUSIVE, static_cast<std::uint8_t>(subclass)}};
+}
+inline LockAcquire lock_map_acquire(lockdep_map* l, PCIRIG_FN_LINE) {
+  return {l, LOCK_EXCLUSIVE, IRQ_KEEP, nullptr, PCIRIG_LOCK_POINT(PointKind::step, "lock_map_acquire", l)};
+}
+inline LockRelease lock_map_release(lockdep_map* l, PCIRIG_FN_LINE) {
+  return {l, LOCK_EXCLUSIVE, IRQ_KEEP, nullptr, PCIRIG_LOCK_POINT(PointKind::step, "lock_map_release", l)};
 }
 inline LockRelease up_read(rw_semaphore* l, PCIRIG_FN_LINE) {
   return {l, LOCK_SHARED, IRQ_KEEP, nullptr, Point{PointKind::step, "up_read", l->name, fn, line, l, LOCK_SHARED}};

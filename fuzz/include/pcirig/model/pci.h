@@ -1,6 +1,17 @@
 // The PCI side: struct pci_dev with block_cfg_access as a bit in a word it
 // shares with other bitfields, pci_lock, pci_cfg_wait, device_lock, and the
-// config space itself (dev->bus->ops->read/write).
+// config space itself (dev->bus->ops->read/write); the topology (buses,
+// bridges, a pciehp hot-plug port and its slot), the global PCI locks and
+// the vfio-pci device state.
+//
+// Every run has the same topology:
+//
+//   bus 00 (root) : dev0, dev1 (endpoints), rp0 (root port, pciehp slot 1), rp1 (root port)
+//   bus 01 (rp0)  : ep1 (endpoint in slot 1, no FLR: reset through the slot)
+//   bus 02 (rp1)  : br  (PCIe-to-PCI bridge)
+//   bus 03 (br)   : ep2 (endpoint with FLR)
+//
+// dev0, dev1, ep1 and ep2 are bound to vfio-pci; a user holds each one's fd open.
 #pragma once
 
 #include <cerrno>  // EAGAIN
@@ -32,6 +43,60 @@ struct device {
   struct mutex mutex;  // device_lock(); lockdep_set_novalidate_class() in the kernel
 };
 
+struct pci_dev;
+struct pci_slot;
+struct controller;
+struct vfio_pci_core_device;
+
+inline constexpr int MAX_BUS_DEVICES = 4;
+
+struct pci_bus {
+  const char* name = "";
+  pci_dev* self = nullptr;  // the bridge above (nullptr: root bus)
+  pci_dev* devices[MAX_BUS_DEVICES] = {};
+  int ndevices = 0;
+  pci_slot* slot = nullptr;  // bus->slots: at most one here
+};
+
+struct hotplug_slot {
+  controller* ctrl = nullptr;  // to_ctrl(hotplug_slot)
+};
+
+struct pci_slot {
+  pci_bus* bus = nullptr;
+  hotplug_slot* hotplug = nullptr;
+};
+
+// drivers/pci/hotplug/pciehp.h: struct controller
+struct controller {
+  pci_dev* port = nullptr;      // ctrl->pcie->port
+  rw_semaphore reset_lock;      // 5b3f7b7d062b
+  int depth = 0;                // lockdep subclass: hot-plug ports above (085a9f43433f)
+  bool on = true;               // ctrl->state == ON_STATE: the slot's devices are there
+  hotplug_slot hotplug;
+  struct mutex irq_thread;      // model: one IRQ thread handles one event at a time (novalidate)
+};
+
+// drivers/vfio/pci: struct vfio_pci_core_device, and the vfio_device's
+// open count and release wait (vfio_unregister_group_dev waits for it).
+struct vfio_pci_core_device {
+  pci_dev* pdev = nullptr;
+  rw_semaphore memory_lock;
+  struct mutex igate;
+  int open_count = 0;           // the user's fds
+  wait_queue_head release_q;    // the unregistering task waits here
+  bool reset_works = true;
+  // model: the user process holding the fd closes it when asked; the
+  // release waits for the ioctls in flight (each holds a file reference).
+  int ioctls_in_flight = 0;
+  bool release_requested = false;
+  bool closing = false;
+};
+
+// vfio_device_request(): asks the fd's user to release the device. The user
+// closes at once; the release itself runs when no ioctl is in flight.
+void vfio_device_request(vfio_pci_core_device* vdev);
+
 struct pci_dev {
   int id = 0;
   char name[8] = {};
@@ -40,7 +105,17 @@ struct pci_dev {
   bitfield msi_enabled{&bitfield_word, 1ul << 1, "msi_enabled"};
   struct device dev;
   rw_semaphore cfg_access_sem;  // only the rwsem proposal uses it
+  lockdep_map cfg_access_lock;  // only 7e89efc6e9e4 (v6.10-rc1) uses it
   u32 config[16] = {};          // the first 64 bytes of config space
+
+  // topology and state
+  pci_bus* bus = nullptr;
+  pci_bus* subordinate = nullptr;  // a bridge's secondary bus
+  pci_slot* slot = nullptr;
+  bool has_flr = true;             // pcie_flr() works: no need to reset the slot
+  bool is_added = true;            // pci_dev_is_added(): in sysfs, reachable by drivers
+  bool driver_bound = false;       // dev->driver != NULL
+  vfio_pci_core_device* vfio = nullptr;  // bound to vfio-pci
 
   void init(int i);
   pci_dev() = default;
@@ -80,6 +155,23 @@ inline BitStore bit_store(bitfield& bf, unsigned int v, const char* name, const 
 
 extern raw_spinlock_t pci_lock;
 extern wait_queue_head pci_cfg_wait;
+extern rw_semaphore pci_bus_sem;
+extern struct mutex pci_rescan_remove_lock;
+extern struct mutex pci_slot_mutex;
+
+// The topology of the run (see the top of this file).
+pci_dev* pci_dev_by_name(const char* name) noexcept;
+pci_bus* pci_root_bus() noexcept;
+controller* pciehp_controller() noexcept;  // rp0's
+// pci_upstream_bridge(): bus->self, nullptr on the root bus.
+inline pci_dev* pci_upstream_bridge(pci_dev* dev) { return dev->bus ? dev->bus->self : nullptr; }
+
+// BUG_ON(cond): "kernel BUG in FUNC".
+bool bug_on(bool cond, const char* cond_text, const char* fn, int line);
+#define BUG_ON(cond) ::pcirig::model::bug_on(static_cast<bool>(cond), #cond, __builtin_FUNCTION(), __builtin_LINE())
+
+inline LockAcquire pci_lock_rescan_remove(PCIRIG_FN_LINE) { return mutex_lock(&pci_rescan_remove_lock, fn, line); }
+inline LockRelease pci_unlock_rescan_remove(PCIRIG_FN_LINE) { return mutex_unlock(&pci_rescan_remove_lock, fn, line); }
 
 inline LockAcquire device_lock(struct device* d, PCIRIG_FN_LINE) { return mutex_lock(&d->mutex, fn, line); }
 inline LockTry device_trylock(struct device* d, PCIRIG_FN_LINE) { return mutex_trylock(&d->mutex, fn, line); }
@@ -94,9 +186,5 @@ Co<int> pci_ops_write(pci_dev* dev, int where, u32 val);
 // CONFIG_PCI_LOCKLESS_CONFIG (x86 since ~v4.12; arm64 still locks).
 Co<void> pci_lock_config(unsigned long& flags);
 Co<void> pci_unlock_config(unsigned long& flags);
-
-// The kernel accessor shared by the spinlock variants (drivers/pci/access.c
-// PCI_OP_READ): it does not look at block_cfg_access.
-Co<int> pci_bus_read_config_dword(pci_dev* dev, int where, u32* val);
 
 }  // namespace pcirig::model

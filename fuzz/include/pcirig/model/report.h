@@ -18,6 +18,7 @@ enum class ReportKind : std::uint8_t {
   data_race,         // KCSAN-style: unordered accesses, one a write
   protocol,          // user config access while the device is blocked
   bad_unlock,        // unlock of a lock the task does not hold
+  bug,               // BUG_ON() in the modelled code
 };
 
 const char* kind_name(ReportKind k) noexcept;

@@ -23,6 +23,7 @@ struct held_lock {
   int mode;
   bool trylock;
   const char* fn;  // where it was taken
+  int subclass = 0;
 };
 
 struct task_struct {

@@ -3,6 +3,7 @@
 #   ./run.sh stress [--config F] [--duration D] [--seed S] [--kernel K]   the main job (QEMU rig)
 #   ./run.sh nightly [...]          the nightly stress campaign
 #   ./run.sh fuzz [--variant V] [--time T] [--jobs J]   libFuzzer corpus run on the model
+#   ./run.sh fuzz --target NAME [--time T] [--jobs J]   libFuzzer run on one parser of untrusted input
 #   ./run.sh repro FILE|RUNDIR [--minimize]             replay a saved model input or rig run
 #   ./run.sh bench fuzz|rig|control --json FILE [...]   benchmarks that print figures
 #   ./run.sh images [--kernel debian|fixed|regression[-lockdep|-kasan]]   build guest kernels and initramfs
@@ -87,7 +88,11 @@ case "$cmd" in
     setup_packages; build default
     exec guest-images/capture-golden.sh "$@" ;;
   fuzz)
-    setup_packages; build default pcirig-model; build fuzz
+    setup_packages
+    case " $* " in *" --target "*)  # a parser target (docs/fuzzing.md)
+      build fuzz; exec rig/fuzz/run-target.sh "$@" ;;
+    esac
+    build default pcirig-model; build fuzz
     exec fuzz/scripts/fuzz.sh "$@" ;;
   repro)
     setup_packages; build default
@@ -105,10 +110,11 @@ case "$cmd" in
     esac ;;
   test)
     setup_packages; build default
+    build fuzz  # its libFuzzer binaries run in the tests labelled fuzz (docs/fuzzing.md)
     guest-images/build.sh --if-needed
     exec ctest --preset default "$@" ;;
   help|-h|--help)
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' ;;
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' ;;
   *)
-    log "unknown command: $cmd"; sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    log "unknown command: $cmd"; sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

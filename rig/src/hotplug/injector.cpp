@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <cmath>
 #include <sstream>
 
 #include "qemu/cmdline.hpp"
@@ -28,15 +29,19 @@ std::vector<ReplayOp> replay_ops_from_journal(const std::string& text) {
   while (std::getline(in, line)) {
     auto j = nlohmann::json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) continue;
-    std::string ev = j.value("ev", "");
-    double t = j.value("t", 0.0);
+    // An edited or foreign journal: a field of another type counts as absent (value() would throw).
+    auto str = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
+    std::string ev = str("ev");
+    double t = j.contains("t") && j["t"].is_number() ? j["t"].get<double>() : 0.0;
     if (ev == "storm_start") storm_t0 = t;
     if (ev == "plug" || ev == "unplug") {
       ReplayOp op;
       op.t = storm_t0 >= 0 ? t - storm_t0 : t;
+      // The replay sleeps until op.t in integer microseconds: no time a run can have had, no op.
+      if (!std::isfinite(op.t) || std::fabs(op.t) > 1e9) continue;
       op.action = ev;
-      op.slot = j.value("slot", "");
-      op.kind = j.value("kind", "");
+      op.slot = str("slot");
+      op.kind = str("kind");
       ops.push_back(op);
     }
   }

@@ -1,0 +1,47 @@
+// For the channel targets: the far end of a JSON-lines channel (as QEMU or the
+// guest agent would hold it), in one io_context run by hand. send() writes
+// bytes and runs every handler that became ready, so each line is read and
+// dispatched before the next is written: one input, one order, no threads.
+#pragma once
+#include <algorithm>
+#include <boost/asio.hpp>
+#include <string_view>
+
+namespace pcirig::fuzz {
+namespace asio = boost::asio;
+
+struct ChannelPeer {
+  asio::io_context ctx;
+  asio::local::stream_protocol::socket near{ctx}, far{ctx};
+
+  ChannelPeer() { asio::local::connect_pair(near, far); }
+
+  void settle() {
+    while (ctx.poll() > 0) {
+    }
+  }
+  // Writes in pieces the socket buffer holds, letting the reader drain between them.
+  void send(std::string_view bytes) {
+    while (!bytes.empty()) {
+      size_t n = std::min<size_t>(bytes.size(), 32 * 1024);
+      asio::write(far, asio::buffer(bytes.data(), n));
+      bytes.remove_prefix(n);
+      settle();
+    }
+  }
+  // Each line of the input, newline kept, the way a peer writes them.
+  template <typename Fn>
+  static void for_each_line(std::string_view in, Fn fn) {
+    while (!in.empty()) {
+      size_t nl = in.find('\n');
+      size_t n = nl == std::string_view::npos ? in.size() : nl + 1;
+      fn(in.substr(0, n));
+      in.remove_prefix(n);
+    }
+  }
+  void hang_up() {
+    far.close();
+    settle();
+  }
+};
+}  // namespace pcirig::fuzz

@@ -70,7 +70,7 @@ bool warn_on(bool cond, const char* cond_text, const char* fn, int line) {
 static bool is_infra(const char* fn, bool memory_error) {
   if (std::strncmp(fn, "___wait_event", 13) == 0) return !memory_error;  // a template: wait_event<cond>
   static const char* prefixes[] = {"raw_spin", "spin_", "_raw_", "mutex_", "down_", "up_", "list_", "__list",
-                                   "might_sleep", "lock_", "pci_lock_config", "pci_unlock_config", "device_",
+                                   "might_sleep", "lock_", "pci_lock_config", "pci_unlock_config",
                                    "pci_ops_"};  // pci_ops_*: dev->bus->ops->read/write, an indirect call
   for (const char* p : prefixes)
     if (std::strncmp(fn, p, std::strlen(p)) == 0) return true;

@@ -90,7 +90,9 @@ int main(int argc, char** argv) {
   CLI::App app{"pcirig-model: the PCI config-access locking model (repro, schedulers, bench)"};
   app.require_subcommand(1);
 
-  auto* list = app.add_subcommand("list-variants", "list the variants and what they are expected to show");
+  bool list_functions = false;
+  auto* list = app.add_subcommand("list-variants", "list the variants, their base era and what they are expected to show");
+  list->add_flag("--functions", list_functions, "also list the kernel functions each variant replaces");
 
   Common rc;
   std::string repro_file, repro_out;
@@ -157,8 +159,12 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
     if (*list) {
-      for (auto* v : all_variants())
-        std::printf("%-10s %-20s %-45s expect %-32s %s\n", v->name, v->commit, v->kernels, v->expected, v->summary);
+      for (auto* v : all_variants()) {
+        std::printf("%-12s base %-9s %-28s %-45s expect %-32s %s\n", v->name, v->base ? v->base : "-", v->commit,
+                    v->kernels, v->expected, v->summary);
+        if (list_functions)
+          for (const char* fn : own_functions(*v)) std::printf("    %s\n", fn);
+      }
       return 0;
     }
     if (*repro) {

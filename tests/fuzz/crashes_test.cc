@@ -1,5 +1,6 @@
 // corpora/crashes/: one saved crash per buggy variant. Each replays to its
-// recorded title, replays identically twice, and its scenario is clean on v5.9.
+// recorded title, replays identically twice, and its scenario is clean on
+// mainline, the clean reference.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -80,7 +81,7 @@ TEST(Crashes, SameBytesSameTrace) {
 TEST(Crashes, SameScenarioIsCleanOnTheFix) {
   for (auto& f : crash_files()) {
     SavedInput in = read_input_file(f);
-    RunConfig fixed = config_for(in, "v5.9");
+    RunConfig fixed = config_for(in, "mainline");
     RunResult same = run_bytes(in.bytes, fixed);
     EXPECT_FALSE(same.has_report) << f << ": " << same.report.title;
     // And many other schedules of that scenario.

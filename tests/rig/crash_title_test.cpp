@@ -1,9 +1,13 @@
 // Kernel report titles. Golden files hold REAL console logs this rig's guests produced
-// (tests/rig/golden/NAME.log: TITLE:, CORRUPTED:, FRAME_UNRELIABLE:, blank line, log).
-// The Synthetic* tests use hand-made fragments and are named so.
+// (tests/rig/golden/NAME.log: TITLE:, KIND:, CORRUPTED:, FRAME_UNRELIABLE:, blank line,
+// log), except synthetic-*.log, which say so in a SYNTHETIC: line (hand-made from the
+// kernel's format strings, for reports no kernel built here prints). The Synthetic*
+// tests use hand-made fragments and are named so.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
 
 #include "console/crash_title.hpp"
 #include "util/line_log.hpp"
@@ -13,7 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 struct Golden {
-  std::string title, log;
+  std::string title, kind, synthetic, log;
   int corrupted = -1, unreliable = 0;
 };
 Golden read_golden(const fs::path& p) {
@@ -26,11 +30,38 @@ Golden read_golden(const fs::path& p) {
     pos = nl + 1;
     if (line.empty()) break;
     if (line.rfind("TITLE: ", 0) == 0) g.title = line.substr(7);
+    if (line.rfind("KIND: ", 0) == 0) g.kind = line.substr(6);
+    if (line.rfind("SYNTHETIC: ", 0) == 0) g.synthetic = line.substr(11);
     if (line.rfind("CORRUPTED: ", 0) == 0) g.corrupted = std::stoi(line.substr(11));
     if (line.rfind("FRAME_UNRELIABLE: ", 0) == 0) g.unreliable = std::stoi(line.substr(18));
   }
   g.log = text.substr(pos);
   return g;
+}
+
+std::vector<fs::path> golden_paths() {
+  std::vector<fs::path> v;
+  for (auto& e : fs::directory_iterator(GOLDEN_DIR))
+    if (e.path().extension() == ".log") v.push_back(e.path());
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+// The log with a line from elsewhere (another CPU, the guest's init) after every
+// second line of the report: what a console under load looks like.
+std::string interleave(const std::string& log, size_t from_line) {
+  std::string out;
+  size_t pos = 0, n = 0;
+  while (pos < log.size()) {
+    size_t nl = log.find('\n', pos);
+    if (nl == std::string::npos) nl = log.size() - 1;
+    out += log.substr(pos, nl - pos + 1);
+    if (n >= from_line && (n - from_line) % 2 == 1)
+      out += "[    9.999999] e1000e 0000:01:00.0 eth1: NIC Link is Up 1000 Mbps Full Duplex, Flow Control: Rx/Tx\n";
+    pos = nl + 1;
+    n++;
+  }
+  return out;
 }
 }  // namespace
 
@@ -46,10 +77,28 @@ TEST(CrashTitle, GoldenFiles) {
     EXPECT_EQ(r->title, g.title);
     EXPECT_EQ(int(r->corrupted), g.corrupted);
     EXPECT_EQ(int(r->frame_unreliable), g.unreliable);
+    if (!g.kind.empty()) {
+      EXPECT_EQ(r->kind, g.kind);
+    }
     EXPECT_FALSE(r->text.empty());
     n++;
   }
   EXPECT_GE(n, 7) << "BUG, WARN, list_add, list_del, NULL deref, hung task, soft lockup at least";
+}
+
+// Every family keeps its title when other output is interleaved with the report.
+TEST(CrashTitle, GoldenFilesInterleaved) {
+  for (auto& p : golden_paths()) {
+    SCOPED_TRACE(p.filename().string());
+    Golden g = read_golden(p);
+    auto clean = parse_console(g.log);
+    ASSERT_TRUE(clean);
+    auto r = parse_console(interleave(g.log, clean->first_line));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->title, g.title);
+    EXPECT_EQ(int(r->corrupted), g.corrupted);
+    EXPECT_EQ(r->kind, clean->kind);
+  }
 }
 
 TEST(CrashTitle, CleanBootHasNoReport) {
@@ -146,4 +195,86 @@ TEST(CrashTitle, SyntheticNewerWarningFormat) {
                          "Call Trace:\n pci_reset_function+0x1/0x2\n---[ end trace 0 ]---\n");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->title, "WARNING in pci_cfg_access_unlock");
+}
+
+// Synthetic: lockdep shapes of older kernels and cut-off reports.
+TEST(CrashTitle, SyntheticLockdepVariants) {
+  // Before 4.9 the header was "[ INFO: ... ]"; the site line had "[<addr>] func".
+  auto r = parse_console(
+      "[ INFO: possible circular locking dependency detected ]\n"
+      "4.4.0 #1 Not tainted\n"
+      "-------------------------------------------------------\n"
+      "kworker/0:1/12 is trying to acquire lock:\n"
+      " (&dev->mutex){+.+.+.}, at: [<ffffffff81234567>] pci_dev_lock+0x1a/0x40\n"
+      "\n"
+      "but task is already holding lock:\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->title, "possible deadlock in pci_dev_lock");
+  EXPECT_EQ(r->kind, "lockdep");
+  EXPECT_FALSE(r->corrupted);
+
+  // Cut off before the site: no function, corrupted.
+  r = parse_console("WARNING: lock held when returning to user space!\n6.1.0 #1 Not tainted\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->title, "WARNING: lock held when returning to user space");
+  EXPECT_TRUE(r->corrupted);
+
+  // The word is kept as printed.
+  r = parse_console(
+      "BUG: bad unlock balance detected!\n"
+      "sh/99 is trying to release lock (&m) at:\n"
+      "[<ffffffffc0001234>] drv_remove+0x44/0x90 [drv]\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->title, "BUG: bad unlock balance in drv_remove");
+}
+
+// Synthetic: KASAN/KFENCE/UBSAN/workqueue shapes from the kernel's format strings
+// (mm/kasan/report.c, mm/kfence/report.c, lib/ubsan.c, kernel/workqueue.c).
+TEST(CrashTitle, SyntheticDebugVariants) {
+  auto r = parse_console(
+      "BUG: KASAN: double-free in kfree+0x8b/0x220\n"
+      "Free of addr ffff888004b3e000 by task sh/1\n"
+      "Call Trace:\n"
+      " <TASK>\n"
+      " dump_stack_lvl+0x5b/0x77\n"
+      " kasan_report_invalid_free+0x8b/0x150\n"
+      " kfree+0x8b/0x220\n"
+      " pci_release_dev+0x4f/0x80\n"
+      " </TASK>\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->title, "KASAN: invalid-free in pci_release_dev");
+  EXPECT_EQ(r->kind, "kasan");
+
+  r = parse_console(
+      "BUG: KFENCE: out-of-bounds write in pci_vpd_write+0x1c/0x90\n"
+      "\n"
+      "Out-of-bounds write at 0xffff88803ffe1000 (32B right of kfence-#71):\n"
+      " pci_vpd_write+0x1c/0x90\n"
+      " vpd_write+0x2a/0x40\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->title, "KFENCE: out-of-bounds write in pci_vpd_write");
+  EXPECT_EQ(r->kind, "kfence");
+
+  r = parse_console(
+      "UBSAN: shift-out-of-bounds in drivers/pci/probe.c:1234:5\n"
+      "shift exponent 64 is too large for 64-bit type 'long unsigned int'\n"
+      "Call Trace:\n"
+      " <TASK>\n"
+      " dump_stack_lvl+0x5b/0x77\n"
+      " ubsan_epilogue+0x5/0x40\n"
+      " __ubsan_handle_shift_out_of_bounds.cold+0x61/0xef\n"
+      " pci_read_bases+0x1f0/0x300\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->title, "UBSAN: shift-out-of-bounds in pci_read_bases");
+  EXPECT_EQ(r->kind, "ubsan");
+
+  r = parse_console("BUG: workqueue lockup - pool cpus=1 node=0 flags=0x0 nice=0 stuck for 40s!\n"
+                    "Showing busy workqueues and worker pools:\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->title, "BUG: workqueue lockup");
+  EXPECT_EQ(r->kind, "workqueue_lockup");
+  EXPECT_FALSE(r->corrupted);
+
+  // The panic UBSAN/KASAN end with under panic_on_warn is not a report of its own.
+  EXPECT_FALSE(is_report_start("[ 1.0] Kernel panic - not syncing: UBSAN: panic_on_warn set ..."));
 }

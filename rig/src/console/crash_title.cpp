@@ -23,9 +23,24 @@ std::string trim(std::string_view s) {
 struct Opening {
   std::string kind;
   std::string title_prefix;   // title before " in FUNC"
-  std::string header_func;    // a function named by the line itself (WARNING, KASAN)
+  std::string header_func;    // a function named by the line itself (WARNING, KASAN, KFENCE)
   bool prefer_rip = false;    // lockups, stalls, faults: where the CPU was beats the caller
+  // Lockdep names the culprit beside the lock ("..., at: func+0x1/0x2") a few lines
+  // after this marker; that site comes before the call trace. Empty: trace only.
+  std::string site_marker;
+  bool no_trace = false;      // printed without a stack trace by design
+  bool no_func = false;       // the title names no function (workqueue lockup)
+  bool access_in_title = false;  // KASAN: "Read|Write of size" goes into the title
 };
+
+Opening open_as(std::string kind, std::string title_prefix, std::string header_func = "", bool prefer_rip = false) {
+  Opening o;
+  o.kind = std::move(kind);
+  o.title_prefix = std::move(title_prefix);
+  o.header_func = std::move(header_func);
+  o.prefer_rip = prefer_rip;
+  return o;
+}
 
 std::string header_warning_func(const std::string& l) {
   // 6.1: "WARNING: CPU: 0 PID: 1 at lib/foo.c:12 func+0x1/0x2 [mod]"; newer kernels:
@@ -43,59 +58,132 @@ std::string header_warning_func(const std::string& l) {
   return "";
 }
 
+// Lockdep (kernel/locking/lockdep.c) headers. Kernels have printed them after
+// "WARNING: ", "BUG: " or "INFO: " ("[ INFO: ... ]" before 4.9); titles that keep the
+// word keep the one printed, as syzkaller does.
+std::optional<Opening> lockdep_opening(const std::string& l) {
+  struct Shape {
+    const char* phrase;
+    const char* title;   // after the word, or the whole title when !worded
+    bool worded;
+    const char* marker;
+    bool no_trace;
+  };
+  static const Shape shapes[] = {
+      {"possible circular locking dependency detected", "possible deadlock", false, "is trying to acquire lock", false},
+      {"possible recursive locking detected", "possible deadlock", false, "is trying to acquire lock", false},
+      {"possible irq lock inversion dependency detected", "possible deadlock", false, "just changed the state of lock", false},
+      {"inconsistent lock state", "inconsistent lock state", false, "takes:", false},
+      {"lock held when returning to user space", "lock held when returning to user space", true,
+       "leaving the kernel with locks still held", true},
+      {"bad unlock balance detected", "bad unlock balance", true, "is trying to release lock", false},
+      {"held lock freed", "held lock freed", true, "is freeing memory", false},
+      {"suspicious RCU usage", "suspicious RCU usage", true, "", false},
+  };
+  for (const Shape& s : shapes) {
+    size_t at = l.find(s.phrase);
+    if (at == std::string::npos) continue;
+    for (std::string_view w : {"WARNING", "BUG", "INFO"}) {
+      size_t n = w.size() + 2;
+      if (at < n || l.compare(at - n, w.size(), w) != 0 || l.compare(at - 2, 2, ": ") != 0) continue;
+      std::string title = s.worded ? std::string(w) + ": " + s.title : s.title;
+      Opening o = open_as("lockdep", title);
+      o.site_marker = s.marker;
+      o.no_trace = s.no_trace;
+      return o;
+    }
+  }
+  // "WARNING: sh/1 still has locks held!" (a task exiting, or freezing, with locks held)
+  if (contains(l, "WARNING: ") && contains(l, " still has locks held!")) {
+    Opening o = open_as("lockdep", "WARNING: still has locks held");
+    o.site_marker = "still has locks held!";
+    return o;
+  }
+  // "WARNING: HARDIRQ-safe -> HARDIRQ-unsafe lock order detected"
+  if (contains(l, "-unsafe lock order detected") && (contains(l, "WARNING: ") || contains(l, "INFO: "))) {
+    Opening o = open_as("lockdep", "possible deadlock");
+    o.site_marker = "is trying to acquire";
+    return o;
+  }
+  return std::nullopt;
+}
+
 std::optional<Opening> opening(const std::string& l) {
   auto is_bug = [&](std::string_view what) { return contains(l, std::string("BUG: ") + std::string(what)); };
   if (contains(l, "list_add corruption") || contains(l, "list_del corruption") || contains(l, "list_add double add"))
-    return Opening{"list_corruption", "BUG: corrupted list", "", false};
+    return open_as("list_corruption", "BUG: corrupted list", "", false);
   if (starts_with(l, "kernel BUG at ")) {
-    if (contains(l, "list_debug.c")) return Opening{"list_corruption", "BUG: corrupted list", "", false};
-    return Opening{"bug", "kernel BUG", "", true};
+    if (contains(l, "list_debug.c")) return open_as("list_corruption", "BUG: corrupted list", "", false);
+    return open_as("bug", "kernel BUG", "", true);
   }
   if (is_bug("kernel NULL pointer dereference"))
-    return Opening{"null_deref", "BUG: unable to handle kernel NULL pointer dereference", "", true};
+    return open_as("null_deref", "BUG: unable to handle kernel NULL pointer dereference", "", true);
   if (is_bug("unable to handle page fault") || is_bug("unable to handle kernel paging request"))
-    return Opening{"paging", "BUG: unable to handle kernel paging request", "", true};
-  if (starts_with(l, "BUG: KASAN: ")) {
-    static const std::regex re(R"(BUG: KASAN: ([\w-]+) in ([\w.]+))");
+    return open_as("paging", "BUG: unable to handle kernel paging request", "", true);
+  if (is_bug("KASAN: ")) {
+    // mm/kasan/report.c: "BUG: KASAN: use-after-free in f+0x1/0x2", then "Read of size 8 at addr".
+    // A double or invalid free is one title whatever the kernel calls it.
+    static const std::regex re(R"(BUG: KASAN: ([\w-]+(?: or invalid-free)?) in ([A-Za-z_][\w.]*))");
     std::smatch m;
-    if (std::regex_search(l, m, re)) return Opening{"kasan", "KASAN: " + m[1].str(), frame_symbol(m[2].str()), false};
-    return Opening{"kasan", "KASAN: invalid-access", "", false};
+    if (!std::regex_search(l, m, re)) return open_as("kasan", "KASAN: invalid-access", "", false);
+    std::string type = m[1];
+    if (contains(type, "double-free") || contains(type, "invalid-free"))
+      return open_as("kasan", "KASAN: invalid-free", frame_symbol(m[2].str()), false);
+    Opening o = open_as("kasan", "KASAN: " + type, frame_symbol(m[2].str()));
+    o.access_in_title = true;
+    return o;
   }
-  if (is_bug("soft lockup")) return Opening{"soft_lockup", "BUG: soft lockup", "", true};
+  if (is_bug("KFENCE: ")) {
+    // mm/kfence/report.c: "BUG: KFENCE: use-after-free read in f+0x1/0x2", "invalid free in",
+    // "memory corruption in".
+    static const std::regex re(R"(BUG: KFENCE: ([a-z -]+?) in ([A-Za-z_][\w.]*))");
+    std::smatch m;
+    if (std::regex_search(l, m, re)) return open_as("kfence", "KFENCE: " + m[1].str(), frame_symbol(m[2].str()), false);
+    return open_as("kfence", "KFENCE: invalid-access", "", false);
+  }
+  if (is_bug("soft lockup")) return open_as("soft_lockup", "BUG: soft lockup", "", true);
+  if (auto o = lockdep_opening(l)) return o;
+  // Sleeping where the kernel must not: might_sleep() (DEBUG_ATOMIC_SLEEP) and the
+  // scheduler's own check. Neither comes from lockdep.
   if (is_bug("sleeping function called from invalid context"))
-    return Opening{"lockdep", "BUG: sleeping function called from invalid context", "", false};
-  if (is_bug("scheduling while atomic")) return Opening{"lockdep", "BUG: scheduling while atomic", "", false};
-  if (contains(l, "bad unlock balance detected")) return Opening{"lockdep", "BUG: bad unlock balance", "", false};
-  if (contains(l, "possible circular locking dependency detected") || contains(l, "possible recursive locking detected"))
-    return Opening{"lockdep", "possible deadlock", "", false};
-  if (contains(l, "inconsistent lock state")) return Opening{"lockdep", "inconsistent lock state", "", false};
-  if (contains(l, "suspicious RCU usage")) return Opening{"lockdep", "WARNING: suspicious RCU usage", "", false};
+    return open_as("atomic_sleep", "BUG: sleeping function called from invalid context", "", false);
+  if (is_bug("scheduling while atomic")) return open_as("atomic_sleep", "BUG: scheduling while atomic", "", false);
+  if (is_bug("workqueue lockup")) {
+    // kernel/workqueue.c watchdog: "BUG: workqueue lockup - pool cpus=0 ... stuck for 31s!",
+    // followed by the busy pools, no stack: one title for all.
+    Opening o = open_as("workqueue_lockup", "BUG: workqueue lockup");
+    o.no_trace = o.no_func = true;
+    return o;
+  }
   if (starts_with(l, "BUG: ")) {
     // Other BUG: lines ("BUG: spinlock bad magic on CPU#0, ...", "BUG: Bad page state"):
     // keep the words up to the first detail.
     std::string what = l.substr(5);
     size_t cut = what.find_first_of(",:;");
     if (auto on = what.find(" on CPU"); on != std::string::npos) cut = std::min(cut, on);
-    return Opening{"bug", "BUG: " + trim(what.substr(0, cut)), "", true};
+    return open_as("bug", "BUG: " + trim(what.substr(0, cut)), "", true);
   }
   if (starts_with(l, "WARNING:"))
-    return Opening{"warning", "WARNING", header_warning_func(l), false};
+    return open_as("warning", "WARNING", header_warning_func(l), false);
   if (starts_with(l, "INFO: task ") && contains(l, "blocked for more than"))
-    return Opening{"hung_task", "INFO: task hung", "", false};
+    return open_as("hung_task", "INFO: task hung", "", false);
   if ((contains(l, "INFO: rcu_") || contains(l, "rcu: INFO: rcu_")) && contains(l, "stall"))
-    return Opening{"rcu_stall", "INFO: rcu detected stall", "", true};
-  if (starts_with(l, "general protection fault")) return Opening{"gpf", "general protection fault", "", true};
-  if (starts_with(l, "divide error:")) return Opening{"bug", "divide error", "", true};
-  if (starts_with(l, "invalid opcode:")) return Opening{"bug", "invalid opcode", "", true};
-  if (starts_with(l, "stack segment:")) return Opening{"bug", "stack segment fault", "", true};
-  if (starts_with(l, "PANIC: double fault")) return Opening{"bug", "PANIC: double fault", "", true};
+    return open_as("rcu_stall", "INFO: rcu detected stall", "", true);
+  if (starts_with(l, "general protection fault")) return open_as("gpf", "general protection fault", "", true);
+  if (starts_with(l, "divide error:")) return open_as("bug", "divide error", "", true);
+  if (starts_with(l, "invalid opcode:")) return open_as("bug", "invalid opcode", "", true);
+  if (starts_with(l, "stack segment:")) return open_as("bug", "stack segment fault", "", true);
+  if (starts_with(l, "PANIC: double fault")) return open_as("bug", "PANIC: double fault", "", true);
   if (starts_with(l, "UBSAN: ")) {
+    // lib/ubsan.c: "UBSAN: array-index-out-of-bounds in lib/foo.c:12:3"; before 5.x
+    // "UBSAN: Undefined behaviour in lib/foo.c:12:3". FUNC comes from the trace.
     std::string what = l.substr(7);
-    size_t in = what.find(" in ");
-    return Opening{"ubsan", "UBSAN: " + trim(what.substr(0, in)), "", false};
+    what = trim(what.substr(0, what.find(" in ")));
+    if (what == "Undefined behaviour") what = "undefined-behaviour";
+    return open_as("ubsan", "UBSAN: " + what, "", false);
   }
   if (starts_with(l, "Unable to handle kernel paging request") || starts_with(l, "Unable to handle kernel NULL pointer"))
-    return Opening{"paging", "BUG: unable to handle kernel paging request", "", true};
+    return open_as("paging", "BUG: unable to handle kernel paging request", "", true);
   return std::nullopt;
 }
 
@@ -175,7 +263,8 @@ bool is_infrastructure_frame(const std::string& s) {
       "schedule", "__schedule", "io_schedule", "preempt_schedule", "wait_for_completion", "__wait_for_common",
       "wait_for_common", "do_wait_for_common", "msleep", "usleep_range", "ssleep", "sysvec_", "asm_sysvec_",
       "__sysvec_", "irq_exit", "__irq_exit", "do_softirq", "__do_softirq", "hrtimer_", "__hrtimer", "tick_",
-      "update_process_times", "watchdog_timer_fn", "rcu_", "nmi_"};
+      "update_process_times", "watchdog_timer_fn", "rcu_", "nmi_", "mark_lock", "lockdep_", "__ubsan_", "ubsan_",
+      "____kasan_", "slab_free", "__slab_free", "kmem_cache_free"};
   auto hit = [&](std::string_view p) { return starts_with(s, p); };
   if (std::any_of(prefixes.begin(), prefixes.end(), hit) || std::any_of(more.begin(), more.end(), hit)) return true;
   for (const char* exact : {"down", "up", "__down", "down_read", "down_write", "bit_wait", "__wait_on_bit",
@@ -183,7 +272,8 @@ bool is_infrastructure_frame(const std::string& s) {
                             "kthread", "ret_from_fork", "ret_from_fork_asm", "worker_thread", "process_one_work",
                             "entry_SYSCALL_64_after_hwframe", "do_syscall_64", "__flush_work", "flush_work",
                             "bug_handler", "lockdep_rcu_suspicious", "__might_fault", "__kasan_check_read",
-                            "check_cpu_stall", "watchdog"})
+                            "check_cpu_stall", "watchdog", "kfree", "kvfree", "memcpy", "memmove", "memset",
+                            "__memcpy", "__memset", "__memmove"})
     if (s == exact) return true;
   return starts_with(s, "__down") || starts_with(s, "down_") || starts_with(s, "__wait_on_bit") ||
          starts_with(s, "folio_wait") || starts_with(s, "wait_on_page_bit");
@@ -252,7 +342,7 @@ std::optional<CrashReport> parse_console(std::string_view console) {
 
   // The report runs to its end marker, the next report, or 400 lines.
   size_t end = start + 1;
-  bool ended = false;
+  bool ended = false, trace_seen = false;
   for (; end < lines.size() && end < start + 400; end++) {
     if (report_end(lines[end])) {
       ended = true;
@@ -264,16 +354,33 @@ std::optional<CrashReport> parse_console(std::string_view console) {
       end++;
       break;
     }
-    // A list corruption message is followed by its own "kernel BUG at lib/list_debug.c".
-    if (end > start + 3 && opening(lines[end])) break;
+    // Another report opening ends this one, unless it is this one's own next line: a
+    // list corruption message is followed by its "kernel BUG at lib/list_debug.c", a
+    // BUG() by its trap ("invalid opcode:"), a few lines on or more with other output
+    // in between.
+    if (trim(lines[end]) == "Call Trace:") trace_seen = true;
+    if (end > start + 3 || trace_seen) {
+      auto next = opening(lines[end]);
+      bool own = !trace_seen && next &&
+                 ((op->kind == "list_corruption" && next->kind == "list_corruption") ||
+                  starts_with(lines[end], "invalid opcode:"));
+      if (next && !own) break;
+    }
   }
   for (size_t i = start; i < end; i++) r.text += raw[i] + "\n";
 
-  // Frames: RIP lines and the call trace, in order of appearance.
+  // Frames: RIP lines and the call trace, in order of appearance. Lines another CPU
+  // printed into the middle of a trace are stepped over (up to two in a row); a blank
+  // line ends it. KFENCE prints its stack under "Use-after-free read at 0x...:" instead
+  // of "Call Trace:".
   std::vector<Frame> rips, trace;
   static const std::regex rip_re(R"(^RIP: 0010:([A-Za-z_][\w.]*)\+0x)");
   static const std::regex frame_re(R"(^\s*(\? )?([A-Za-z_][\w.]*)\+0x[0-9a-f]+/0x[0-9a-f]+)");
+  static const std::regex kfence_stack_re(
+      R"(^(Use-after-free|Out-of-bounds|Invalid|Corrupted memory) .*at 0x[0-9a-f]+.*:$)");
+  static const std::regex regs_re(R"(^(RIP|Code|RSP|RAX|RBX|RCX|RDX|RSI|RDI|RBP|R\d+|FS|CS|CR2|DR\d|ORIG_RAX|EFLAGS)\b)");
   bool in_trace = false, in_irq = false, saw_trace = false;
+  int foreign = 0;
   for (size_t i = start; i < end; i++) {
     const std::string& l = lines[i];
     std::smatch m;
@@ -282,27 +389,46 @@ std::optional<CrashReport> parse_console(std::string_view console) {
       continue;
     }
     std::string t = trim(l);
-    if (t == "Call Trace:") {
+    if (t == "Call Trace:" || (op->kind == "kfence" && std::regex_search(t, kfence_stack_re))) {
       in_trace = saw_trace = true;
+      foreign = 0;
       continue;
     }
     if (!in_trace) continue;
+    if (t.empty()) { in_trace = false; continue; }
     if (t == "<IRQ>" || t == "<NMI>") { in_irq = true; continue; }
     if (t == "</IRQ>" || t == "</NMI>") { in_irq = false; continue; }
     if (t == "<TASK>" || t == "</TASK>" || starts_with(t, "<#")) continue;
     if (std::regex_search(l, m, frame_re)) {
       trace.push_back({frame_symbol(m[2].str()), m[1].matched, in_irq});
+      foreign = 0;
       continue;
     }
-    static const std::regex regs_re(R"(^(RIP|Code|RSP|RAX|RBX|RCX|RDX|RSI|RDI|RBP|R\d+|FS|CS|CR2|DR\d|ORIG_RAX|EFLAGS)\b)");
-    if (std::regex_search(t, regs_re)) {
-      continue;  // register dump of an interrupted context inside the trace
+    if (std::regex_search(t, regs_re)) continue;  // register dump of an interrupted context inside the trace
+    if (++foreign > 2) in_trace = false;
+  }
+
+  // Lockdep's site: the "at: func+0x1/0x2" (or "[<addr>] func+0x1/0x2") within a few
+  // lines after the marker, other CPUs' lines in between notwithstanding.
+  std::optional<Frame> site;
+  if (!op->site_marker.empty()) {
+    static const std::regex at_re(
+        R"((?:at: (?:\[<[0-9a-f]+>\] )?|^\s*\[<[0-9a-f]+>\] )([A-Za-z_][\w.]*)\+0x[0-9a-f]+/0x[0-9a-f]+)");
+    for (size_t i = start; i < end && !site; i++) {
+      if (!contains(lines[i], op->site_marker)) continue;
+      for (size_t j = i; j < end && j < i + 8; j++) {
+        std::smatch m;
+        if (std::regex_search(lines[j], m, at_re)) {
+          site = Frame{frame_symbol(m[1].str()), false, false};
+          break;
+        }
+      }
     }
-    in_trace = false;
   }
 
   std::vector<Frame> cands;
   if (!op->header_func.empty()) cands.push_back({op->header_func, false, false});
+  if (site) cands.push_back(*site);
   if (op->prefer_rip)
     for (auto& f : rips) cands.push_back(f);
   for (auto& f : trace) cands.push_back(f);
@@ -325,15 +451,32 @@ std::optional<CrashReport> parse_console(std::string_view console) {
     if (f) r.frame_unreliable = true;
   }
   r.kind = op->kind;
+  std::string prefix = op->title_prefix;
+  if (op->access_in_title) {
+    // KASAN: "Read of size 8 at addr ..." follows the header within a few lines.
+    static const std::regex access_re(R"(\b(Read|Write) of size \d+)");
+    std::smatch m;
+    bool found = false;
+    for (size_t i = start + 1; i < end && i < start + 8 && !found; i++)
+      if (std::regex_search(lines[i], m, access_re)) {
+        prefix += " " + m[1].str();
+        found = true;
+      }
+    if (!found) r.corrupted = true;
+  }
+  if (op->no_func) {
+    r.title = normalise_title(prefix);
+    return r;
+  }
   if (f) {
     r.function = f->sym;
-    r.title = normalise_title(op->title_prefix + " in " + f->sym);
+    r.title = normalise_title(prefix + " in " + f->sym);
   } else {
-    r.title = normalise_title(op->title_prefix);
+    r.title = normalise_title(prefix);
     r.corrupted = true;
   }
   // Cut off before the trace or its end: the log stopped mid-report.
-  if (!ended && !saw_trace && rips.empty()) r.corrupted = true;
+  if (!ended && !saw_trace && rips.empty() && !site && !op->no_trace) r.corrupted = true;
   return r;
 }
 }  // namespace pcirig

@@ -1,7 +1,8 @@
-// Kernel console reports -> one stable title, syzkaller style (docs/rig.md, reference
-// crash-titles.md): "BUG: corrupted list in FUNC", "WARNING in FUNC", "INFO: task hung
-// in FUNC", ... FUNC is the first frame that says something; addresses and numbers are
-// normalised so the same bug gives the same title across runs and kernels.
+// Kernel console reports -> one stable title, in the shapes of syzkaller's pkg/report
+// (docs/rig.md lists them): "BUG: corrupted list in FUNC", "WARNING in FUNC", "possible
+// deadlock in FUNC", "INFO: task hung in FUNC", ... FUNC is the first frame that says
+// something; addresses and numbers are normalised so the same bug gives the same title
+// across runs and kernels.
 #pragma once
 #include <optional>
 #include <string>
@@ -12,7 +13,8 @@ namespace pcirig {
 
 struct CrashReport {
   std::string title;
-  std::string kind;          // bug, warning, list_corruption, null_deref, paging, gpf, hung_task, soft_lockup, rcu_stall, lockdep, kasan, panic, ...
+  std::string kind;          // bug, warning, list_corruption, null_deref, paging, gpf, lockdep, atomic_sleep,
+                             // kasan, kfence, ubsan, workqueue_lockup, rcu_stall, hung_task, soft_lockup, panic
   std::string function;      // empty when none could be found
   bool corrupted = false;    // cut off, or no usable frame
   bool frame_unreliable = false;  // FUNC came from a "? " frame

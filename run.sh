@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # pcirig: set up what is missing, build, then run one job.
 #   ./run.sh stress [--config F] [--duration D] [--seed S] [--kernel K]   the main job (QEMU rig)
-#   ./run.sh nightly [...]          the nightly stress campaign
+#   ./run.sh nightly [--plan F] [--hours H] [--parallel N] [--resume DIR] [--shard I/N] | nightly merge DIR... | history
 #   ./run.sh fuzz [--variant V] [--time T] [--jobs J]   libFuzzer corpus run on the model
 #   ./run.sh fuzz --target NAME [--time T] [--jobs J]   libFuzzer run on one parser of untrusted input
 #   ./run.sh repro FILE|RUNDIR [--minimize]             replay a saved model input or rig run
@@ -30,6 +30,8 @@ packages=(
   linux-source-6.1 bc bison flex libelf-dev libssl-dev dwarves patch
   # the package coverage test reads the scripts with shfmt
   shfmt
+  # the nightly campaign's tests: the history's CLI, the report in a headless browser, the Slurm array
+  sqlite3 chromium
 )
 
 log() { printf '[run.sh] %s\n' "$*" >&2; }
@@ -77,6 +79,12 @@ rig=build/default/rig/pcirig
 
 cmd=${1:-help}; [ $# -gt 0 ] && shift
 case "$cmd" in
+  nightly)  # libFuzzer cells run fuzz/scripts/fuzz.sh: the fuzz preset too; kernels are built by the campaign
+    setup_packages; build default; build fuzz
+    exec "$rig" nightly "$@" ;;
+  history)
+    setup_packages; build default
+    exec "$rig" history "$@" ;;
   stress|nightly)
     setup_packages; build default
     ensure_image "$@"

@@ -11,7 +11,11 @@
 #include <fstream>
 #include <limits>
 
+#include "campaign/campaign.hpp"
+#include "campaign/merge.hpp"
 #include "config/topology.hpp"
+#include "history/history_db.hpp"
+#include "history/history_text.hpp"
 #include "hotplug/injector.hpp"
 #include "images/kernel_image.hpp"
 #include "qemu/accel_probe.hpp"
@@ -132,38 +136,22 @@ int cmd_stress(const Common& c) {
   return out.exit_code;
 }
 
-int cmd_nightly(const Common& c, std::vector<std::string> configs, int seeds) {
-  if (configs.empty()) configs = {"default", "switch-tree", "vfio"};
-  nlohmann::json summary = nlohmann::json::array();
-  int worst = 0;
-  uint64_t base = c.seed.value_or(uint64_t(time(nullptr)));
-  fs::path runs = c.runs_dir.empty() ? default_runs_dir() : fs::path(c.runs_dir);
-  for (auto& cfg : configs) {
-    for (int i = 0; i < seeds; i++) {
-      Common one = c;
-      one.config = cfg;
-      one.seed = base + uint64_t(i);
-      SessionOptions o = make_options(one);
-      if (c.duration.empty()) o.topo.duration_s = std::min(o.topo.duration_s, 600.0);
-      o.tag = "nightly";
-      auto out = run_session(o);
-      print_summary(out);
-      summary.push_back({{"config", cfg}, {"seed", *one.seed}, {"run_dir", out.run_dir.string()},
-                         {"result", out.result["result"]},
-                         {"title", out.result.contains("crash") ? out.result["crash"]["title"] : nlohmann::json(nullptr)},
-                         {"exit_code", out.exit_code}});
-      worst = std::max(worst, out.exit_code);
-      if (out.result.value("end_cause", "") == "interrupted") goto done;
-    }
+int cmd_history(const std::string& db, bool json) {
+  fs::path path = db.empty() ? default_history_path() : fs::path(db);
+  if (!fs::exists(path)) throw std::runtime_error(fmt::format("{}: no history yet (a nightly campaign writes it)", path.string()));
+  HistoryDb h(path);
+  auto titles = h.titles();
+  if (!json) {
+    fmt::print("{}", format_history(titles));
+    return 0;
   }
-done:
-  fmt::print("\nnightly summary:\n");
-  for (auto& s : summary)
-    fmt::print("  {:<14} seed {:<12} {:<13} {}\n", s["config"].get<std::string>(), s["seed"].get<uint64_t>(),
-               s["result"].get<std::string>(), s["title"].is_null() ? "" : s["title"].get<std::string>());
-  fs::create_directories(runs);
-  write_file(runs / fmt::format("nightly-{}.json", base), summary.dump(2) + "\n");
-  return worst;
+  nlohmann::json j = nlohmann::json::array();
+  for (auto& t : titles)
+    j.push_back({{"title", t.title}, {"first_seen", t.first_seen}, {"last_seen", t.last_seen}, {"count", t.count},
+                 {"first_campaign", t.first_campaign}, {"kernels", t.kernels}, {"topologies", t.topologies},
+                 {"best_repro", t.best_repro}, {"best_seconds", t.best_seconds}});
+  fmt::print("{}\n", j.dump(2));
+  return 0;
 }
 
 int cmd_repro(const std::string& rundir, const std::string& accel, const std::string& runs_dir, bool follow_journal) {
@@ -374,13 +362,32 @@ int cli_main(int argc, char** argv) {
   auto* stress = app.add_subcommand("stress", "boot, run the workload and the hot-plug storm, report");
   add_common(stress, stress_o);
 
-  Common night_o;
-  std::vector<std::string> night_configs;
-  int night_seeds = 2;
-  auto* nightly = app.add_subcommand("nightly", "several configs and seeds back to back, with a summary");
-  add_common(nightly, night_o);
-  nightly->add_option("--configs", night_configs, "configs to run (default: default switch-tree vfio)");
-  nightly->add_option("--seeds", night_seeds, "seeds per config")->capture_default_str();
+  CampaignOptions night_o;
+  std::string night_hours, night_history;
+  auto* nightly = app.add_subcommand("nightly", "a campaign over a plan: parallel guests and model runs, history, reports");
+  nightly->add_option("--plan", night_o.plan, "plan YAML (default: rig/plans/default.yaml); see docs/plan-format.md");
+  nightly->add_option("--hours", night_hours, "repeat the plan's rounds for this long (e.g. 8, 30m; default: one round)");
+  nightly->add_option("--parallel", night_o.parallel, "runs at once (default: what the cores and memory allow)");
+  nightly->add_option("--resume", night_o.resume, "carry on a campaign directory without repeating its finished runs");
+  nightly->add_option("--shard", night_o.shard, "I/N: run only the runs i with i mod N = I-1");
+  nightly->add_option("--seed", night_o.seed, "campaign seed (default: the plan's, else random and recorded)");
+  nightly->add_option("--accel", night_o.accel, "auto | kvm | tcg (overrides the topologies)")->check(CLI::IsMember({"auto", "kvm", "tcg"}));
+  nightly->add_option("--out", night_o.out_dir, "where the campaign directory goes (default: <repo>/runs)");
+  nightly->add_option("--history", night_history, "history database (default: <repo>/runs/history.sqlite)");
+  nightly->add_option("--campaign-id", night_o.campaign_id, "the history's key for this campaign (shards share one)");
+  nightly->add_flag("--explain", night_o.explain, "print the matrix and what each cell exercises, then stop");
+  std::vector<std::string> merge_dirs;
+  std::string merge_out;
+  auto* merge = nightly->add_subcommand("merge", "fold shards' campaign directories into one report and the history");
+  merge->add_option("DIR", merge_dirs, "campaign directories of the shards")->required();
+  merge->add_option("--out", merge_out, "the merged campaign directory (default: <repo>/runs/nightly-merged-...)");
+  merge->add_option("--history", night_history, "history database (default: <repo>/runs/history.sqlite)");
+
+  std::string hist_db;
+  bool hist_json = false;
+  auto* history = app.add_subcommand("history", "crash titles over all campaigns: first/last seen, kernels, best reproducer");
+  history->add_option("--history", hist_db, "history database (default: <repo>/runs/history.sqlite)");
+  history->add_flag("--json", hist_json, "as JSON");
 
   std::string repro_dir, repro_accel, repro_runs;
   bool repro_seed_only = false;
@@ -416,7 +423,21 @@ int cli_main(int argc, char** argv) {
   }
   try {
     if (*stress) return cmd_stress(stress_o);
-    if (*nightly) return cmd_nightly(night_o, night_configs, night_seeds);
+    if (*merge) return merge_campaigns(merge_dirs, merge_out, night_history);
+    if (*nightly) {
+      if (!night_hours.empty()) {
+        // A bare number is hours here (a night), not seconds.
+        auto h = night_hours.find_first_not_of("0123456789.") == std::string::npos
+                     ? std::optional<double>(std::stod(night_hours) * 3600)
+                     : parse_duration_seconds(night_hours);
+        if (!h || *h <= 0) throw std::runtime_error(fmt::format("--hours '{}': not a time like 8, 90m", night_hours));
+        night_o.hours = *h / 3600;
+      }
+      night_o.history = night_history;
+      night_o.status_line = isatty(STDERR_FILENO);
+      return run_campaign(night_o);
+    }
+    if (*history) return cmd_history(hist_db, hist_json);
     if (*repro) return cmd_repro(repro_dir, repro_accel, repro_runs, !repro_seed_only);
     if (*brig) return cmd_bench_rig(brig_o, brig_json, brig_boots);
     if (*bctl) {

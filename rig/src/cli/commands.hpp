@@ -1,4 +1,4 @@
-// pcirig's command line: stress, nightly, repro, bench rig|control.
+// pcirig's command line: stress, nightly [merge], history, repro, bench rig|control.
 #pragma once
 
 namespace pcirig {

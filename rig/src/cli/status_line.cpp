@@ -13,8 +13,9 @@ std::string format_status(const StatusFigures& f) {
                      f.phase, format_duration(f.elapsed), format_duration(std::max(0.0, f.total - f.elapsed)), f.plugs,
                      f.unplugs, f.reads_per_s, f.resets_per_s, f.vfio_cycles, f.crashes);
 }
-void StatusLine::update(const StatusFigures& f) {
-  std::fprintf(stderr, "\r\033[K%s", format_status(f).c_str());
+void StatusLine::update(const StatusFigures& f) { show(format_status(f)); }
+void StatusLine::show(const std::string& text) {
+  std::fprintf(stderr, "\r\033[K%s", text.c_str());
   std::fflush(stderr);
   drawn_ = true;
 }

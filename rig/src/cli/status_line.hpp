@@ -16,6 +16,7 @@ std::string format_status(const StatusFigures& f);
 class StatusLine {
  public:
   void update(const StatusFigures& f);
+  void show(const std::string& text);  // any one line (the nightly campaign's)
   void clear();
  private:
   bool drawn_ = false;

@@ -1,0 +1,260 @@
+// Plan YAML -> Plan, refusing anything doubtful before a guest starts: every error names
+// file:line:column and the key, and a missing kernel, topology or variant by its name.
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "campaign/plan.hpp"
+#include "config/topology.hpp"
+#include "images/kernel_image.hpp"
+#include "util/duration.hpp"
+
+namespace fs = std::filesystem;
+namespace pcirig {
+namespace {
+
+class PlanLoader {
+ public:
+  PlanLoader(std::string file, const PlanWorld& w) : file_(std::move(file)), world_(w) {}
+
+  [[noreturn]] void fail(const YAML::Mark& m, const std::string& key, const std::string& msg) const {
+    throw ConfigError(file_, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0, key, msg);
+  }
+
+  void check_keys(const YAML::Node& map, const std::string& where, std::initializer_list<const char*> allowed) const {
+    if (!map.IsMap()) fail(map.Mark(), where, "expected a mapping");
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      std::string k = it->first.Scalar();
+      bool ok = false;
+      std::string list;
+      for (auto a : allowed) ok = ok || k == a, list += (list.empty() ? "" : ", ") + std::string(a);
+      if (!ok) fail(it->first.Mark(), where.empty() ? k : where + "." + k, fmt::format("unknown key (allowed: {})", list));
+    }
+  }
+
+  int get_int(const YAML::Node& n, const std::string& key, int lo, int hi) const {
+    long long v = 0;
+    try {
+      if (!n.IsScalar()) throw YAML::Exception(n.Mark(), "");
+      v = n.as<long long>();
+    } catch (const YAML::Exception&) {
+      fail(n.Mark(), key, "expected an integer");
+    }
+    if (v < lo || v > hi) fail(n.Mark(), key, fmt::format("{} is out of range [{}, {}]", v, lo, hi));
+    return int(v);
+  }
+
+  double get_duration(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsScalar()) fail(n.Mark(), key, "expected a duration like 30s, 10m");
+    auto s = parse_duration_seconds(n.Scalar());
+    if (!s || *s <= 0) fail(n.Mark(), key, fmt::format("'{}' is not a duration like 30s, 10m, 1h", n.Scalar()));
+    return *s;
+  }
+
+  std::string get_str(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsScalar()) fail(n.Mark(), key, "expected a string");
+    return n.Scalar();
+  }
+
+  // A list of names with each one's mark, so a bad name is pointed at where it is written.
+  std::vector<std::pair<std::string, YAML::Mark>> get_names(const YAML::Node& map, const std::string& where,
+                                                            const std::string& key, bool required) const {
+    std::vector<std::pair<std::string, YAML::Mark>> out;
+    YAML::Node n = map[key];
+    if (!n) {
+      if (required) fail(map.Mark(), where + "." + key, "missing (required)");
+      return out;
+    }
+    if (!n.IsSequence() || n.size() == 0) fail(n.Mark(), where + "." + key, "expected a non-empty list");
+    for (auto e : n) out.emplace_back(get_str(e, where + "." + key), e.Mark());
+    return out;
+  }
+
+  WorkloadMix load_mix(const std::string& name, const YAML::Node& n) const {
+    std::string w = "workloads." + name;
+    check_keys(n, w, {"readers", "resetters", "rescanners", "binders", "vfio", "reset_interval_ms", "reset_method",
+                      "readers_on"});
+    WorkloadMix m;
+    m.name = name;
+    if (n["readers"]) m.readers = get_int(n["readers"], w + ".readers", 0, 256);
+    if (n["resetters"]) m.resetters = get_int(n["resetters"], w + ".resetters", 0, 256);
+    if (n["rescanners"]) m.rescanners = get_int(n["rescanners"], w + ".rescanners", 0, 64);
+    if (n["binders"]) m.binders = get_int(n["binders"], w + ".binders", 0, 64);
+    if (n["vfio"]) m.vfio = get_int(n["vfio"], w + ".vfio", 0, 64);
+    if (n["reset_interval_ms"]) m.reset_interval_ms = get_int(n["reset_interval_ms"], w + ".reset_interval_ms", 0, 600000);
+    if (n["reset_method"]) {
+      // The methods drivers/pci/pci.c names in its reset_method attribute (5.15 and later).
+      static const std::set<std::string> methods = {"", "flr", "pm", "bus", "af_flr", "device_specific", "acpi", "cxl_bus"};
+      m.reset_method = get_str(n["reset_method"], w + ".reset_method");
+      if (!methods.count(*m.reset_method))
+        fail(n["reset_method"].Mark(), w + ".reset_method",
+             fmt::format("'{}' is not one of: flr, pm, bus, af_flr, device_specific, acpi, cxl_bus", *m.reset_method));
+    }
+    if (n["readers_on"]) {
+      m.readers_on = get_str(n["readers_on"], w + ".readers_on");
+      if (*m.readers_on != "all" && *m.readers_on != "targets")
+        fail(n["readers_on"].Mark(), w + ".readers_on", fmt::format("'{}' is not one of: all, targets", *m.readers_on));
+    }
+    return m;
+  }
+
+  void load_vm(const YAML::Node& e, Plan& p, double default_duration) const {
+    check_keys(e, "vm", {"topologies", "kernels", "workloads", "hotplug", "runs", "duration"});
+    int runs = e["runs"] ? get_int(e["runs"], "vm.runs", 0, 100000) : 1;
+    double dur = e["duration"] ? get_duration(e["duration"], "vm.duration") : default_duration;
+    auto topologies = get_names(e, "vm", "topologies", true);
+    auto kernels = get_names(e, "vm", "kernels", true);
+    auto mixes = get_names(e, "vm", "workloads", false);
+    auto flavours = get_names(e, "vm", "hotplug", false);
+    if (mixes.empty()) mixes.emplace_back("own", e.Mark());
+    if (flavours.empty()) flavours.emplace_back("own", e.Mark());
+    std::map<std::string, Topology> topos;
+    for (auto& [t, mark] : topologies) {
+      std::string path = resolve_topology(t);
+      if (!fs::exists(path))
+        fail(mark, "vm.topologies", fmt::format("no topology '{}' (neither a file nor a name under rig/configs/)", t));
+      topos[t] = load_topology_file(path);  // its own errors name its own file
+    }
+    for (auto& [k, mark] : kernels) {
+      std::string why;
+      if (world_.kernel_known && !world_.kernel_known(k, why)) fail(mark, "vm.kernels", fmt::format("kernel '{}': {}", k, why));
+    }
+    for (auto& [m, mark] : mixes)
+      if (m != "own" && !p.mixes.count(m)) fail(mark, "vm.workloads", fmt::format("no workload mix '{}' in workloads:", m));
+    for (auto& [f, mark] : flavours) {
+      if (f != "own" && f != "none" && f != "acpi" && f != "native")
+        fail(mark, "vm.hotplug", fmt::format("'{}' is not one of: own, none, acpi, native", f));
+      if (f == "acpi" || f == "native")
+        for (auto& [t, tm] : topologies)
+          if (topos[t].hotplug.slots.empty() || topos[t].hotplug.kinds.empty())
+            fail(mark, "vm.hotplug", fmt::format("hot-plug '{}' on topology '{}', which has no hotplug.slots and kinds", f, t));
+    }
+    for (auto& [t, tm] : topologies)
+      for (auto& [k, km] : kernels)
+        for (auto& [m, mm] : mixes)
+          for (auto& [f, fm] : flavours) {
+            PlanCell c;
+            c.kind = PlanCell::Kind::vm;
+            c.topology = t, c.config_path = resolve_topology(t), c.kernel = k, c.mix = m == "own" ? "" : m;
+            c.hotplug = f == "own" ? "" : f;
+            c.id = fmt::format("vm:{}/{}/{}/{}", fs::path(t).stem().string(), fs::path(k).parent_path().empty() ? k : fs::path(k).parent_path().filename().string(), m, f);
+            c.runs = runs, c.duration_s = dur, c.line = e.Mark().line + 1;
+            p.cells.push_back(c);
+          }
+  }
+
+  void load_model(const YAML::Node& e, Plan& p, double default_duration) const {
+    check_keys(e, "model", {"variants", "schedulers", "runs", "duration"});
+    int runs = e["runs"] ? get_int(e["runs"], "model.runs", 0, 100000) : 1;
+    double dur = e["duration"] ? get_duration(e["duration"], "model.duration") : default_duration;
+    auto variants = get_names(e, "model", "variants", true);
+    auto schedulers = get_names(e, "model", "schedulers", true);
+    for (auto& [v, mark] : variants) {
+      bool known = false;
+      std::string list;
+      for (auto& w : world_.variants) known = known || w == v, list += (list.empty() ? "" : ", ") + w;
+      if (!known)
+        fail(mark, "model.variants",
+             world_.variants.empty() ? fmt::format("variant '{}': pcirig-model is not built (no variants known)", v)
+                                     : fmt::format("no variant '{}' (variants: {})", v, list));
+    }
+    for (auto& [s, mark] : schedulers)
+      if (s != "random" && s != "pct" && s != "dfs" && s != "libfuzzer")
+        fail(mark, "model.schedulers", fmt::format("'{}' is not one of: random, pct, dfs, libfuzzer", s));
+    for (auto& [v, vm] : variants)
+      for (auto& [s, sm] : schedulers) {
+        PlanCell c;
+        c.kind = PlanCell::Kind::model;
+        c.variant = v, c.scheduler = s;
+        c.id = fmt::format("model:{}/{}", v, s);
+        c.runs = runs, c.duration_s = dur, c.line = e.Mark().line + 1;
+        p.cells.push_back(c);
+      }
+  }
+
+  Plan load(const YAML::Node& root) const {
+    Plan p;
+    p.source = file_;
+    if (!root || root.IsNull()) fail(YAML::Mark(), "<file>", "empty plan");
+    check_keys(root, "", {"seed", "duration", "workloads", "vm", "model"});
+    if (auto s = root["seed"]) {
+      try {
+        if (!s.IsScalar()) throw YAML::Exception(s.Mark(), "");
+        p.seed = s.as<uint64_t>();
+      } catch (const YAML::Exception&) {
+        fail(s.Mark(), "seed", "expected a non-negative integer");
+      }
+    }
+    double dur = root["duration"] ? get_duration(root["duration"], "duration") : 120;
+    if (auto w = root["workloads"]) {
+      if (!w.IsMap()) fail(w.Mark(), "workloads", "expected a mapping of mix names");
+      for (auto it = w.begin(); it != w.end(); ++it) {
+        std::string name = it->first.Scalar();
+        if (name == "own") fail(it->first.Mark(), "workloads.own", "'own' is reserved (the topology's own workload)");
+        p.mixes[name] = load_mix(name, it->second);
+      }
+    }
+    for (const char* sec : {"vm", "model"}) {
+      YAML::Node list = root[sec];
+      if (!list) continue;
+      if (!list.IsSequence()) fail(list.Mark(), sec, "expected a list of matrix entries");
+      for (auto e : list) std::string(sec) == "vm" ? load_vm(e, p, dur) : load_model(e, p, dur);
+    }
+    if (p.cells.empty()) fail(root.Mark(), "vm", "the plan has no cells (no vm: or model: entries)");
+    std::set<std::string> ids;
+    for (auto& c : p.cells)
+      if (!ids.insert(c.id).second)
+        throw ConfigError(file_, c.line, 1, c.kind == PlanCell::Kind::vm ? "vm" : "model",
+                          fmt::format("cell {} appears twice", c.id));
+    if (p.round_runs() == 0) fail(root.Mark(), "runs", "every cell has runs: 0");
+    return p;
+  }
+
+ private:
+  std::string file_;
+  const PlanWorld& world_;
+};
+
+}  // namespace
+
+int Plan::round_runs() const {
+  int n = 0;
+  for (auto& c : cells) n += c.runs;
+  return n;
+}
+
+std::string default_plan_path() { return (repo_root() / "rig" / "plans" / "default.yaml").string(); }
+
+std::string resolve_topology(const std::string& c) {
+  if (c.find('/') == std::string::npos && !fs::exists(c)) {
+    fs::path p = repo_root() / "rig" / "configs" / (c.ends_with(".yaml") ? c : c + ".yaml");
+    if (fs::exists(p)) return p.string();
+  }
+  return c;
+}
+
+Plan load_plan_text(const std::string& text, const std::string& source, const PlanWorld& world) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(source, e.mark.line + 1, e.mark.column + 1, "<syntax>", e.msg);
+  }
+  Plan p = PlanLoader(source, world).load(root);
+  p.text = text;
+  return p;
+}
+
+Plan load_plan_file(const std::string& path, const PlanWorld& world) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path, 0, 0, "<file>", "cannot read the file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return load_plan_text(ss.str(), path, world);
+}
+
+}  // namespace pcirig

@@ -1,9 +1,11 @@
 // A fake sysfs/dev tree in a temp dir for the agent's unit tests: real files
 // and symlinks laid out as the kernel lays them out, removed at the end.
 #pragma once
+#include <stdlib.h>
+
 #include <filesystem>
 #include <fstream>
-#include <random>
+#include <stdexcept>
 #include <string>
 
 namespace pcirig::test {
@@ -11,8 +13,9 @@ namespace pcirig::test {
 class FakeSysfs {
  public:
   FakeSysfs() {
-    std::random_device rd;
-    root_ = std::filesystem::temp_directory_path() / ("pcirig-fake-sysfs-" + std::to_string(rd()));
+    std::string tmpl = (std::filesystem::temp_directory_path() / "pcirig-fake-sysfs-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp " + tmpl);
+    root_ = tmpl;
     std::filesystem::create_directories(root_ / "sys/bus/pci/devices");
     std::filesystem::create_directories(root_ / "sys/bus/pci/drivers");
     std::filesystem::create_directories(root_ / "sys/bus/pci/slots");

@@ -9,9 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -38,9 +38,10 @@ QemuGuest::QemuGuest(const GuestOptions& opt) {
   if (!in) throw std::runtime_error("no image " + ij.string() + ": run guest-images/build.sh --kernel " + opt.image);
   image_ = nlohmann::json::parse(in);
 
-  std::random_device rd;
-  dir_ = std::filesystem::temp_directory_path() / ("pcirig-guest-" + std::to_string(rd()));
-  std::filesystem::create_directories(dir_);
+  // mkdtemp: QEMU listens on a socket in it; no other user can claim the name first.
+  std::string tmpl = (std::filesystem::temp_directory_path() / "pcirig-guest-XXXXXX").string();
+  if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp " + tmpl + ": " + std::strerror(errno));
+  dir_ = tmpl;
   const auto sock = (dir_ / "agent.sock").string();
   // The accelerator: TCG is what runs on this project's machines (their KVM is
   // a broken nested one), single-threaded because QEMU 7.2's multi-threaded

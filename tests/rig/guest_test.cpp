@@ -2,6 +2,9 @@
 // They FAIL when the image is missing: `./run.sh test` builds it first.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -10,14 +13,14 @@
 #include "images/kernel_image.hpp"
 #include "session/session.hpp"
 #include "util/line_log.hpp"
+#include "util/private_dir.hpp"
 
 using namespace pcirig;
 namespace fs = std::filesystem;
 
 namespace {
 fs::path runs_dir() {
-  fs::path d = fs::temp_directory_path() / ("pcirig-guest-tests-" + std::to_string(getpid()));
-  fs::create_directories(d);
+  static const fs::path d = make_private_dir(fs::temp_directory_path(), "pcirig-guest-tests-");
   return d;
 }
 
@@ -209,4 +212,59 @@ TEST(Guest, KernelPanicIsAKernelCrash) {
   EXPECT_EQ(r["crash"]["title"], "kernel panic: sysrq triggered crash");
   EXPECT_NE(r["crash"]["report"].get<std::string>().find("sysrq triggered crash"), std::string::npos);
   EXPECT_LT(r["run_seconds"].get<double>(), 30.0);
+}
+
+// Another local user's trap at the old socket path: pcirig-PID-<seed mod 100000> under
+// the temp dir (the name the rig used when the run id made the first one too long),
+// made first, open to all, owned by someone else, with sockets listening where QEMU
+// would connect for QMP, console and agent. The rig must not go near it. In the same
+// run the guest writes a console line over the cap (lowered to 64 KiB: the serial port
+// moves ~35 KB/s under TCG): cut, counted in result.json and journaled.
+TEST(Guest, PlantedSocketDirIsNotUsedAndLongConsoleLineIsCut) {
+  SessionOptions o = options("machine: {accel: tcg}\nhotplug: {enabled: false}\nduration: 15s\nseed: 4242\n");
+  o.tag = std::string(60, 't');  // the old code's first name was too long: it took the planted one
+  o.max_input_line = 64 << 10;
+  const fs::path planted = fs::temp_directory_path() / ("pcirig-" + std::to_string(getpid()) + "-4242");
+  fs::remove_all(planted);
+  fs::create_directory(planted);
+  ASSERT_EQ(::chmod(planted.c_str(), 0777), 0);
+  if (::geteuid() == 0) ASSERT_EQ(::chown(planted.c_str(), 65534, 65534), 0);  // nobody's
+  std::vector<int> traps;
+  for (const char* name : {"qmp.sock", "con.sock", "agent.sock"}) {
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::snprintf(a.sun_path, sizeof a.sun_path, "%s", (planted / name).c_str());
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << name;
+    ASSERT_EQ(::listen(fd, 4), 0);
+    traps.push_back(fd);
+  }
+  o.on_ready = [](Session& s) {
+    s.agent_exec({"/bin/sh", "-c", "head -c 200000 /dev/zero | tr '\\000' x > /dev/ttyS0; echo > /dev/ttyS0"});
+  };
+  auto out = run_session(o);
+  const auto& r = out.result;
+  EXPECT_EQ(r["result"], "clean") << r.dump(2);
+  for (int fd : traps) {
+    EXPECT_LT(::accept(fd, nullptr, nullptr), 0) << "something connected to the planted socket";
+    EXPECT_EQ(errno, EAGAIN);
+    ::close(fd);
+  }
+  std::string journal = read_file_text(out.run_dir / "journal.jsonl");
+  size_t at = journal.find(R"("ev":"sockets")");
+  ASSERT_NE(at, std::string::npos) << journal;
+  auto sockets = nlohmann::json::parse(journal.substr(journal.rfind('\n', at) + 1, journal.find('\n', at) - journal.rfind('\n', at) - 1));
+  fs::path used = sockets["dir"].get<std::string>();
+  EXPECT_NE(used, planted);
+  EXPECT_FALSE(fs::exists(used)) << "the socket directory outlived the run";
+  EXPECT_TRUE(fs::exists(planted / "qmp.sock"));
+  fs::remove_all(planted);
+  // The exec finished within the run; the line went to console.log whole, cut in memory.
+  EXPECT_NE(journal.find(R"("ev":"agent_exec_reply","ok":true)"), std::string::npos) << journal;
+  EXPECT_EQ(r["input"]["console"]["cut_lines"], 1) << r["input"].dump();
+  // Past the 1 MiB cap, up to the newline (the tty may add a \r before it).
+  EXPECT_NEAR(r["input"]["console"]["dropped_bytes"].get<double>(), 200000 - (64 << 10), 1) << r["input"].dump();
+  EXPECT_NE(journal.find(R"("ev":"line_cut","ch":"console")"), std::string::npos) << journal;
+  EXPECT_EQ(r["protocol_errors"], 0);
+  EXPECT_GE(fs::file_size(out.run_dir / "console.log"), 200000u);
 }

@@ -11,6 +11,7 @@
 #include "qemu/qemu_process.hpp"
 #include "qmp/qmp_client.hpp"
 #include "util/clock.hpp"
+#include "util/private_dir.hpp"
 
 using namespace pcirig;
 namespace fs = std::filesystem;
@@ -26,10 +27,8 @@ struct Rig {
   std::unique_ptr<QemuProcess> qemu;
 
   Rig() {
-    dir = fs::temp_directory_path() / ("pcirig-qmp-" + std::to_string(getpid()) + "-" +
-                                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir);
-    fs::create_directories(dir);
+    // QEMU connects to the socket in it: a directory nobody else can claim first.
+    dir = make_private_dir(fs::temp_directory_path(), "pcirig-qmp-");
     transcript = std::make_unique<LineLog>(dir / "qmp.jsonl");
     qmp = std::make_unique<QmpClient>(ctx.get_executor(), transcript.get());
     qemu = std::make_unique<QemuProcess>(ctx.get_executor());

@@ -11,17 +11,15 @@
 #include "report/run_dir.hpp"
 #include "util/duration.hpp"
 #include "util/line_log.hpp"
+#include "util/private_dir.hpp"
 
 using namespace pcirig;
 namespace fs = std::filesystem;
 
 namespace {
 fs::path tmpdir() {
-  fs::path d = fs::temp_directory_path() / ("pcirig-test-" + std::to_string(getpid()) + "-" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
+  return make_private_dir(fs::temp_directory_path(),
+                          std::string("pcirig-test-") + ::testing::UnitTest::GetInstance()->current_test_info()->name() + "-");
 }
 }  // namespace
 

@@ -1,12 +1,14 @@
 #include "agentlink/agent_channel.hpp"
 
+#include <fmt/format.h>
+
 #include "util/clock.hpp"
 
 namespace pcirig {
 
 AgentStats AgentStats::from_json(const json& j) {
   AgentStats s;
-  auto g = [&](const char* k) { return j.contains(k) && j[k].is_number() ? j[k].get<int64_t>() : int64_t(0); };
+  auto g = [&](const char* k) { return j.contains(k) && j[k].is_number_integer() ? j[k].get<int64_t>() : int64_t(0); };
   s.t = j.contains("t") && j["t"].is_number() ? j["t"].get<double>() : 0.0;
   s.config_reads = g("config_reads");
   s.config_bytes = g("config_bytes");
@@ -26,6 +28,64 @@ json AgentStats::to_json() const {
   return {{"t", t}, {"config_reads", config_reads}, {"config_bytes", config_bytes}, {"resets", resets},
           {"reset_errors", reset_errors}, {"rescans", rescans}, {"binds", binds}, {"vfio_cycles", vfio_cycles},
           {"vfio_errors", vfio_errors}, {"vfio_busy", vfio_busy}, {"enodev", enodev}, {"devices", devices}};
+}
+
+namespace {
+// Field checks: each says what is wrong, or nothing.
+std::optional<std::string> want(const json& m, const char* k, bool (json::*is)() const noexcept, const char* what,
+                                bool required, bool nullable = false) {
+  if (!m.contains(k)) return required ? std::optional<std::string>(fmt::format("missing '{}'", k)) : std::nullopt;
+  const json& v = m[k];
+  if ((v.*is)() || (nullable && v.is_null())) return std::nullopt;
+  return fmt::format("'{}' must be {}, not {}", k, what, v.type_name());
+}
+
+std::optional<std::string> dev_error(const json& dev) {
+  if (!dev.is_object()) return fmt::format("a device must be an object, not {}", dev.type_name());
+  for (const char* k : {"bdf", "vendor", "device", "class"})
+    if (auto e = want(dev, k, &json::is_string, "a string", false)) return "device: " + *e;
+  for (const char* k : {"driver", "slot"})
+    if (auto e = want(dev, k, &json::is_string, "a string or null", false, true)) return "device: " + *e;
+  return std::nullopt;
+}
+
+constexpr const char* kStatsCounters[] = {"config_reads", "config_bytes", "resets", "reset_errors", "rescans", "binds",
+                                          "vfio_cycles", "vfio_errors", "vfio_busy", "enodev", "devices"};
+}  // namespace
+
+std::optional<std::string> AgentChannel::shape_error(const json& m) const {
+  if (auto e = want(m, "type", &json::is_string, "a string", true)) return e;
+  const std::string type = m["type"].get<std::string>();
+  if (type == "reply") {
+    if (auto e = want(m, "id", &json::is_number_integer, "an integer", true)) return e;
+    if (auto e = want(m, "ok", &json::is_boolean, "a boolean", false)) return e;
+    if (auto e = want(m, "error", &json::is_string, "a string", false)) return e;
+    if (auto e = want(m, "devices", &json::is_array, "a list", false)) return e;
+    return std::nullopt;
+  }
+  if (type == "stats") {
+    if (auto e = want(m, "t", &json::is_number, "a number", true)) return e;
+    for (const char* k : kStatsCounters)  // unknown fields are the agent's business
+      if (auto e = want(m, k, &json::is_number_integer, "an integer", false)) return e;
+    return std::nullopt;
+  }
+  if (type == "pci") {
+    if (auto e = want(m, "event", &json::is_string, "a string", true)) return e;
+    if (m["event"] != "add" && m["event"] != "remove") return "'event' must be \"add\" or \"remove\"";
+    if (!m.contains("dev")) return "missing 'dev'";
+    return dev_error(m["dev"]);
+  }
+  if (type == "ready") {
+    if (auto e = want(m, "kernel", &json::is_string, "a string", false)) return e;
+    if (auto e = want(m, "cpus", &json::is_number_integer, "an integer", false)) return e;
+    if (auto e = want(m, "uptime", &json::is_number, "a number", false)) return e;
+    if (auto e = want(m, "devices", &json::is_array, "a list", false)) return e;
+    for (auto& d : m.value("devices", json::array()))
+      if (auto e = dev_error(d)) return e;
+    return std::nullopt;
+  }
+  if (type == "log") return want(m, "msg", &json::is_string, "a string", true);
+  return fmt::format("unknown message type '{}'", type);
 }
 
 AgentChannel::AgentChannel(asio::any_io_executor ex, LineLog* transcript)

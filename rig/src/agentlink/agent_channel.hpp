@@ -31,6 +31,7 @@ class AgentChannel : public JsonLineChannel {
 
  protected:
   std::optional<int64_t> reply_id_of(const json& m) const override;
+  std::optional<std::string> shape_error(const json& m) const override;  // per message type, as in the contract
 
  private:
   void on_message(const json& m);

@@ -17,6 +17,31 @@ std::optional<int64_t> QmpClient::reply_id_of(const json& m) const {
   return std::nullopt;
 }
 
+// QMP spec (docs/interop/qmp-spec): a greeting {"QMP":{...}}, a reply {"return":X,"id":I}
+// or {"error":{"class":S,"desc":S},"id":I}, an event {"event":S,"data":{...},"timestamp":{...}}.
+std::optional<std::string> QmpClient::shape_error(const json& m) const {
+  auto object = [&](const char* k) -> std::optional<std::string> {
+    if (m.contains(k) && !m[k].is_object()) return fmt::format("'{}' must be an object, not {}", k, m[k].type_name());
+    return std::nullopt;
+  };
+  if (m.contains("QMP")) return object("QMP");
+  if (m.contains("return") || m.contains("error")) {
+    if (!m.contains("id")) return std::string("a reply without 'id'");
+    if (!m["id"].is_number_integer()) return fmt::format("'id' must be an integer, not {}", m["id"].type_name());
+    if (!m.contains("error")) return std::nullopt;
+    if (auto e = object("error")) return e;
+    for (const char* k : {"class", "desc"})
+      if (!m["error"].contains(k) || !m["error"][k].is_string()) return fmt::format("'error.{}' must be a string", k);
+    return std::nullopt;
+  }
+  if (m.contains("event")) {
+    if (!m["event"].is_string()) return fmt::format("'event' must be a string, not {}", m["event"].type_name());
+    if (auto e = object("data")) return e;
+    return object("timestamp");
+  }
+  return std::string("neither a greeting, a reply nor an event");
+}
+
 QmpClient::QmpClient(asio::any_io_executor ex, LineLog* transcript) : JsonLineChannel(std::move(ex), "qmp", transcript) {
   // The greeting is the first line QEMU sends, possibly before anyone waits for it.
   add_listener([this](const json& m) {

@@ -34,6 +34,7 @@ class QmpClient : public JsonLineChannel {
 
  protected:
   std::optional<int64_t> reply_id_of(const json& m) const override;
+  std::optional<std::string> shape_error(const json& m) const override;
 
  private:
   int64_t next_id_ = 1;

@@ -18,10 +18,12 @@
 #include "qemu/cmdline.hpp"
 #include "qemu/qemu_process.hpp"
 #include "qmp/qmp_client.hpp"
+#include "report/input_journal.hpp"
 #include "report/load_sampler.hpp"
 #include "report/run_dir.hpp"
 #include "util/clock.hpp"
 #include "util/duration.hpp"
+#include "util/private_dir.hpp"
 
 namespace fs = std::filesystem;
 namespace asio = boost::asio;
@@ -113,6 +115,7 @@ class SessionImpl : public Session {
   std::vector<double> reads_ps_, resets_ps_;
   int crashes_seen_ = 0;
   double silent_noted_at_ = 0;  // when the agent went quiet while QEMU still answered
+  std::unique_ptr<InputJournal> input_journal_;
   SessionOutcome out_;
 };
 
@@ -184,14 +187,16 @@ asio::awaitable<void> SessionImpl::main_loop() {
     if (!cause_) finish({"qmp_lost", {{"why", "no QMP greeting or qmp_capabilities failed"}}});
     co_return;
   }
-  run_->journal("qmp_ready", {{"qemu", qmp_->greeting()["QMP"]["version"]["qemu"]}});
+  static const json::json_pointer kQemuVersion("/QMP/version/qemu");
+  const json& g = qmp_->greeting();
+  run_->journal("qmp_ready", {{"qemu", g.contains(kQemuVersion) ? nlohmann::json::parse(g.at(kQemuVersion).dump()) : nlohmann::json(nullptr)}});
 
   // 2. Boot until the agent says ready (the storm must never run during boot).
   double boot_limit = 25.0 * scale_;
   while (!cause_ && !agent_->ready()) {
     if (mono_seconds() - t_qemu_ > boot_limit) {
       finish({"boot_failed", {{"why", fmt::format("no agent 'ready' within {:.0f} s", boot_limit)},
-                              {"console_bytes", console_->text().size()}}});
+                              {"console_bytes", console_->bytes_received()}}});
       break;
     }
     co_await pause(0.1);
@@ -352,6 +357,14 @@ nlohmann::json SessionImpl::classify() {
                     {"disk_nodes_kept", h.disk_nodes_kept}, {"plugged_by_kind", h.plugged_by_kind},
                     {"unplugged_by_kind", h.unplugged_by_kind}};
   }
+  // What the guest (or QEMU) sent that was refused or cut: the journal has the first ones.
+  nlohmann::json input = nlohmann::json::object();
+  uint64_t protocol_errors = 0;
+  if (agent_) input["agent"] = agent_->input_counts().to_json(), protocol_errors += agent_->input_counts().protocol_errors;
+  if (qmp_) input["qmp"] = qmp_->input_counts().to_json(), protocol_errors += qmp_->input_counts().protocol_errors;
+  if (console_) input["console"] = console_->input_counts();
+  r["protocol_errors"] = protocol_errors;
+  r["input"] = input;
   r["host_load_max"] = load_ ? load_->max_load1() : 0.0;
   r["finished"] = utc_iso8601();
   r["repro"] = fmt::format("pcirig repro {}", run_->path().string());
@@ -387,10 +400,12 @@ SessionOutcome SessionImpl::run() {
   run_->journal("accel", accel_.to_json());
   run_->write_json("accel.json", accel_.to_json());
 
-  // Short socket paths (sun_path is 108 bytes; run dirs can be deep).
-  sock_dir_ = fs::temp_directory_path() / fmt::format("pcirig-{}-{}", getpid(), run_->id());
-  if (sock_dir_.string().size() > 80) sock_dir_ = fs::temp_directory_path() / fmt::format("pcirig-{}-{}", getpid(), seed_ % 100000);
-  fs::create_directories(sock_dir_);
+  // The sockets QEMU connects to, QMP included: in a directory of our own that nobody
+  // can name in advance or enter. Short paths: sun_path is 108 bytes, run dirs can be deep.
+  fs::path tmp = fs::temp_directory_path();
+  if (tmp.string().size() > 60) tmp = "/tmp";
+  sock_dir_ = make_private_dir(tmp, "pcirig-");
+  run_->journal("sockets", {{"dir", sock_dir_.string()}});
   LaunchSpec spec;
   spec.accel = accel_.accel;
   spec.kernel = o_.image.kernel;
@@ -418,6 +433,10 @@ SessionOutcome SessionImpl::run() {
   agent_ = std::make_unique<AgentChannel>(ctx_.get_executor(), &run_->agent_log());
   console_ = std::make_unique<ConsoleReader>(ctx_.get_executor(), &run_->console_log());
   load_ = std::make_unique<LoadSampler>(ctx_.get_executor(), &run_->load_log(), run_->t0());
+  input_journal_ = std::make_unique<InputJournal>(*run_);
+  auto on_problem = [this](const nlohmann::json& d) { input_journal_->note(d); };
+  qmp_->on_input_problem = agent_->on_input_problem = console_->on_input_problem = on_problem;
+  qmp_->set_max_line(o_.max_input_line), agent_->set_max_line(o_.max_input_line), console_->set_max_line(o_.max_input_line);
   if (o_.status_line) status_ = std::make_unique<StatusLine>();
 
   agent_->add_listener([this](const json& m) {

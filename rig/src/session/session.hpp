@@ -24,6 +24,9 @@ struct SessionOptions {
   std::string tag;                   // appended to the run id (nightly, bench)
   bool status_line = false;          // live status on stderr
   std::optional<std::vector<ReplayOp>> replay;
+  // Longest line kept from the console, agent and QMP (docs/rig.md "Hostile input").
+  // Tests lower it: a TCG guest's serial port writes ~35 KB/s.
+  size_t max_input_line = size_t(1) << 20;
   // Tests: called once the agent is ready (and the workload started).
   std::function<void(Session&)> on_ready;
 };

@@ -1,6 +1,9 @@
 #include "util/json_line_channel.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <array>
 
 #include "util/clock.hpp"
 
@@ -47,39 +50,82 @@ asio::awaitable<void> JsonLineChannel::write_loop() {
   writing_ = false;
 }
 
+nlohmann::json InputCounts::to_json() const {
+  return {{"protocol_errors", protocol_errors}, {"cut_lines", cut_lines}, {"dropped_bytes", dropped_bytes},
+          {"late_replies", late_replies}};
+}
+
 asio::awaitable<void> JsonLineChannel::read_loop() {
-  std::string buf;
+  std::array<char, 65536> buf;
   for (;;) {
     boost::system::error_code ec;
-    size_t n = co_await asio::async_read_until(*sock_, asio::dynamic_buffer(buf), '\n',
-                                               asio::redirect_error(asio::use_awaitable, ec));
+    size_t n = co_await sock_->async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+    if (n > 0) {
+      splitter_.feed(std::string_view(buf.data(), n), [this](std::string_view l, bool cut) { on_line(l, cut); });
+      counts_.dropped_bytes = cut_kept_bytes_ + splitter_.dropped_bytes();
+    }
     if (ec) {
       lost(ec == asio::error::eof ? "closed by peer" : ec.message());
       co_return;
     }
-    std::string line = buf.substr(0, n - 1);
-    buf.erase(0, n);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    last_rx_ = mono_seconds();
-    json m = json::parse(line, nullptr, false);
-    if (m.is_discarded()) {
-      if (transcript_) transcript_->json_line(json{{"t", last_rx_}, {"dir", "in"}, {"ch", name_}, {"raw", line}});
-      continue;
-    }
-    if (transcript_) transcript_->json_line(json{{"t", last_rx_}, {"dir", "in"}, {"ch", name_}, {"msg", m}});
-    dispatch(m);
   }
 }
 
-void JsonLineChannel::dispatch(const json& m) {
+void JsonLineChannel::problem(const char* kind, const std::string& error, std::string_view line) {
+  if (on_input_problem) {
+    // The line's head only (the journal writer replaces invalid UTF-8).
+    nlohmann::json d = {{"ch", name_}, {"kind", kind}, {"error", error},
+                        {"line", std::string(line.substr(0, 200))}};
+    on_input_problem(d);
+  }
+}
+
+void JsonLineChannel::on_line(std::string_view line, bool cut) {
+  last_rx_ = mono_seconds();
+  if (cut) {
+    counts_.cut_lines++;
+    cut_kept_bytes_ += line.size();  // a cut line is dropped whole: its head is no message either
+    const size_t cap = splitter_.max_line();
+    if (transcript_) transcript_->json_line(json{{"t", last_rx_}, {"dir", "in"}, {"ch", name_}, {"cut_at", cap}});
+    problem("line_cut", fmt::format("line longer than {} bytes: the rest up to its newline is dropped", cap), line);
+    return;
+  }
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line.empty()) return;
+  json m = json::parse(line, nullptr, false);
+  if (m.is_discarded()) {
+    if (transcript_) transcript_->json_line(json{{"t", last_rx_}, {"dir", "in"}, {"ch", name_}, {"raw", std::string(line)}});
+    counts_.protocol_errors++;
+    problem("protocol_error", "not JSON", line);
+    return;
+  }
+  if (transcript_) transcript_->json_line(json{{"t", last_rx_}, {"dir", "in"}, {"ch", name_}, {"msg", m}});
+  std::optional<std::string> bad = m.is_object() ? shape_error(m) : std::optional<std::string>("not a JSON object");
+  if (!bad) {
+    try {
+      if (!(bad = dispatch(m))) return;
+    } catch (const nlohmann::json::exception& e) {
+      // A shape the check above let through and a handler could not take: still the peer's.
+      bad = std::string("unhandled shape: ") + e.what();
+    }
+  }
+  counts_.protocol_errors++;
+  problem("protocol_error", *bad, line);
+}
+
+std::optional<std::string> JsonLineChannel::dispatch(const json& m) {
   if (auto id = reply_id_of(m)) {
     if (auto it = pending_.find(*id); it != pending_.end()) {
       it->second->reply = m;
       it->second->timer.cancel();
       pending_.erase(it);
+    } else if (*id >= 1 && *id <= max_id_sent_) {
+      counts_.late_replies++;
+      problem("late_reply", fmt::format("reply to request {} which is no longer waited for", *id), m.dump());
+    } else {
+      return fmt::format("reply to id {}, which was never sent", *id);
     }
-    return;
+    return std::nullopt;
   }
   for (auto& w : waiters_)
     if (!w->done && !w->hit && w->pred(m)) {
@@ -90,6 +136,7 @@ void JsonLineChannel::dispatch(const json& m) {
   // Copy: a listener may add or remove listeners.
   auto ls = listeners_;
   for (auto& [h, fn] : ls) fn(m);
+  return std::nullopt;
 }
 
 void JsonLineChannel::lost(const std::string& why) {
@@ -111,6 +158,7 @@ asio::awaitable<ChannelReply> JsonLineChannel::request(json msg, int64_t id, mil
   }
   auto p = std::make_shared<Pending>(ex_);
   pending_[id] = p;
+  max_id_sent_ = std::max(max_id_sent_, id);
   double t0 = mono_seconds();
   send(msg);
   p->timer.expires_after(timeout);

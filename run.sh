@@ -87,6 +87,8 @@ case "$cmd" in
     exec "$rig" history "$@" ;;
   stress|nightly)
     setup_packages; build default
+    # A bad config or option stops here, before an image is built or downloaded.
+    [ "$cmd" = nightly ] || "$rig" stress --check-only "$@" >/dev/null
     ensure_image "$@"
     exec "$rig" "$cmd" "$@" ;;
   images)
@@ -111,8 +113,10 @@ case "$cmd" in
     setup_packages
     case "$what" in
       fuzz) build release pcirig-model; build fuzz; exec fuzz/scripts/bench.sh "$@" ;;
-      rig) build default; ensure_image "$@"; exec "$rig" bench rig "$@" ;;
-      control) build default; ensure_image --kernel fixed; ensure_image --kernel regression
+      rig) build default; "$rig" bench rig --check-only "$@" >/dev/null
+        ensure_image "$@"; exec "$rig" bench rig "$@" ;;
+      control) build default; "$rig" bench control --check-only "$@" >/dev/null
+        ensure_image --kernel fixed; ensure_image --kernel regression
         exec "$rig" bench control "$@" ;;
       *) log "unknown benchmark: $what (fuzz, rig, control)"; exit 2 ;;
     esac ;;

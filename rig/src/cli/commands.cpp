@@ -89,6 +89,7 @@ void print_summary(const SessionOutcome& o) {
 struct Common {
   std::string config, duration, kernel = "debian", accel, runs_dir, hotplug;
   std::optional<uint64_t> seed;
+  bool check_only = false;
 };
 
 void add_common(CLI::App* c, Common& o) {
@@ -102,6 +103,10 @@ void add_common(CLI::App* c, Common& o) {
       ->check(CLI::IsMember({"none", "acpi", "native"}));
 }
 
+void add_check_only(CLI::App* c, Common& o) {
+  c->add_flag("--check-only", o.check_only, "check the config and options, then stop: no image, no QEMU (run.sh does this first)");
+}
+
 // --hotplug none|acpi|native over the config's hotplug section ("" leaves it).
 void apply_hotplug_option(Topology& t, const std::string& hotplug) {
   if (hotplug.empty()) return;
@@ -112,16 +117,29 @@ void apply_hotplug_option(Topology& t, const std::string& hotplug) {
   t.hotplug.flavour = hotplug;
 }
 
-SessionOptions make_options(const Common& c) {
-  SessionOptions o;
-  o.topo = load_config(c.config);
+// The topology a run uses: the config with the command line's overrides.
+Topology configured_topology(const Common& c) {
+  Topology t = load_config(c.config);
   if (!c.duration.empty()) {
     auto d = parse_duration_seconds(c.duration);
     if (!d || *d <= 0) throw std::runtime_error(fmt::format("--duration '{}': not a duration like 30s, 10m", c.duration));
-    o.topo.duration_s = *d;
+    t.duration_s = *d;
   }
-  if (c.seed) o.topo.seed = *c.seed;
-  apply_hotplug_option(o.topo, c.hotplug);
+  if (c.seed) t.seed = *c.seed;
+  apply_hotplug_option(t, c.hotplug);
+  return t;
+}
+
+// --check-only: everything a run checks before it needs a kernel image.
+int cmd_check(const Common& c) {
+  Topology t = configured_topology(c);
+  fmt::print("pcirig: {}: config ok\n", t.source);
+  return 0;
+}
+
+SessionOptions make_options(const Common& c) {
+  SessionOptions o;
+  o.topo = configured_topology(c);
   o.accel = c.accel;
   o.runs_dir = c.runs_dir.empty() ? default_runs_dir() : fs::path(c.runs_dir);
   o.image = find_kernel_image(c.kernel, true);
@@ -130,6 +148,7 @@ SessionOptions make_options(const Common& c) {
 }
 
 int cmd_stress(const Common& c) {
+  if (c.check_only) return cmd_check(c);
   SessionOptions o = make_options(c);
   auto out = run_session(o);
   print_summary(out);
@@ -203,6 +222,7 @@ int cmd_repro(const std::string& rundir, const std::string& accel, const std::st
 }
 
 int cmd_bench_rig(const Common& c, const std::string& json_out, int boots) {
+  if (c.check_only) return cmd_check(c);
   nlohmann::json j;
   SessionOptions base = make_options(c);
   base.status_line = false;
@@ -278,6 +298,7 @@ int cmd_bench_rig(const Common& c, const std::string& json_out, int boots) {
 
 int cmd_bench_control(Common c, const std::string& json_out, int runs, double fixed_seconds, double crash_limit) {
   if (c.config.empty()) c.config = "reset-heavy";
+  if (c.check_only) return cmd_check(c);
   nlohmann::json j;
   // regression: each run until it crashes or crash_limit passes.
   std::vector<double> times;       // crashed runs only
@@ -361,6 +382,7 @@ int cli_main(int argc, char** argv) {
   Common stress_o;
   auto* stress = app.add_subcommand("stress", "boot, run the workload and the hot-plug storm, report");
   add_common(stress, stress_o);
+  add_check_only(stress, stress_o);
 
   CampaignOptions night_o;
   std::string night_hours, night_history;
@@ -405,11 +427,13 @@ int cli_main(int argc, char** argv) {
   std::string bctl_fixed = "30m", bctl_limit = "10m";
   auto* brig = bench->add_subcommand("rig", "launch-to-ready, plug/unplug latency, cycles/min, guest rates, rig CPU");
   add_common(brig, brig_o);
+  add_check_only(brig, brig_o);
   brig->add_option("--json", brig_json, "write the figures here");
   int brig_boots = 5;
   brig->add_option("--boots", brig_boots, "extra boot-only runs for the launch-to-ready median")->capture_default_str();
   auto* bctl = bench->add_subcommand("control", "time to crash on the regression kernel, clean time on fixed");
   add_common(bctl, bctl_o);
+  add_check_only(bctl, bctl_o);
   bctl->add_option("--json", bctl_json, "write the figures here");
   bctl->add_option("--runs", bctl_runs, "regression runs")->capture_default_str();
   bctl->add_option("--fixed-time", bctl_fixed, "total time on the fixed kernel")->capture_default_str();

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <boost/asio.hpp>
@@ -42,7 +43,21 @@ std::string hostname() {
   return buf;
 }
 
-bool is_disk_full(const std::string& what) { return what.find("disk is full") != std::string::npos; }
+bool is_disk_full(const std::string& what) {
+  return what.find("disk is full") != std::string::npos || what.find("No space left") != std::string::npos;
+}
+
+// Disk held back from the start of the campaign and let go only for its last reports, so
+// a campaign ended by a full disk still says so (as RunDir does for a run's result.json).
+constexpr long kReserveBytes = 512 << 10;
+
+bool reserve_space(const fs::path& file) {
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  bool ok = fd >= 0 && ::posix_fallocate(fd, 0, kReserveBytes) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!ok) ::unlink(file.c_str());
+  return ok;
+}
 
 // The state a campaign shares between its workers, the status line and the reports.
 class Campaign {
@@ -151,6 +166,7 @@ void Campaign::finish_run(const PlannedRun& p, RunRecord rec, double t_start, co
     rec.new_title = history_->record_run(meta_["uid"], rec, (dir_ / rec.run_dir).string());
   } catch (const std::exception& e) {
     spdlog::error("history: {}", e.what());
+    if (is_disk_full(e.what())) stop("disk_full", e.what());
   }
   if (rec.detail == "disk_full") stop("disk_full", fmt::format("run {} found the disk full", rec.run_dir));
   std::lock_guard lk(mu_);
@@ -203,6 +219,9 @@ int Campaign::run() {
   ctx_.accel = o_.accel;
   ctx_.stop = &stopping_;
 
+  if (!reserve_space(dir_ / ".reserve"))
+    throw std::runtime_error(fmt::format("cannot reserve {} KiB in {}: the disk is full; no run started", kReserveBytes >> 10,
+                                         dir_.string()));
   history_ = std::make_unique<HistoryDb>(o_.history.empty() ? default_history_path() : o_.history);
   CampaignInfo info{meta_["uid"], meta_["started"], plan_.source, meta_["plan_hash"], hostname(), dir_.string(),
                     meta_.value("shard", ""), meta_["seed"].get<uint64_t>()};
@@ -254,10 +273,16 @@ int Campaign::run() {
   line.clear();
 
   std::lock_guard lk(mu_);
+  std::error_code ec;
+  fs::remove(dir_ / ".reserve", ec);
   report_.status = stop_status_.empty() ? "finished" : stop_status_;
   report_.reason = stop_status_.empty() ? "every planned run done" : stop_reason_;
   refresh_reports();
-  history_->end_campaign(meta_["uid"], utc_iso8601(), report_.status);
+  try {
+    history_->end_campaign(meta_["uid"], utc_iso8601(), report_.status);
+  } catch (const std::exception& e) {
+    spdlog::error("history: {}", e.what());  // a full disk: the ledger and the reports hold the campaign
+  }
   auto groups = group_by_title(report_);
   fmt::print("\ncampaign {}: {} ({}), {} runs\n", dir_.string(), report_.status, report_.reason, report_.runs.size());
   for (auto& g : groups)

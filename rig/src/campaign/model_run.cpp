@@ -87,7 +87,9 @@ RunRecord run_model_cell(const CellContext& ctx, const PlannedRun& run) {
   rec.config_hash = text_hash(fmt::format("{} {}", c.id, c.duration_s));
   nlohmann::json result = {{"result", rec.result}, {"title", rec.title}, {"seconds", secs}, {"exit_code", x.code},
                            {"signal", x.signal}, {"timed_out", x.timed_out}, {"command", cmd}, {"finished", utc_iso8601()}};
-  write_file(dir / "result.json", result.dump(2) + "\n");
+  // Its output may have been cut short by the full disk: not a finished run, it runs again.
+  if (write_file(dir / "result.json", result.dump(2) + "\n") == ENOSPC)
+    throw std::runtime_error(fmt::format("cannot write {}: the disk is full", (dir / "result.json").string()));
   return rec;
 }
 }  // namespace pcirig

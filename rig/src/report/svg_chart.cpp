@@ -31,7 +31,8 @@ std::string svg_chart(const std::string& id, const std::string& title, const std
     double v = top * i / 4;
     s += fmt::format("<text x=\"{}\" y=\"{:.1f}\" class=\"tick\" text-anchor=\"end\">{:g}</text>", L - 5, y(v) + 4, v);
     double t = tmax * i / 4;
-    s += fmt::format("<text x=\"{:.1f}\" y=\"{}\" class=\"tick\" text-anchor=\"middle\">{:.0f}</text>", x(t), H - B + 15, t);
+    s += fmt::format("<text x=\"{:.1f}\" y=\"{}\" class=\"tick\" text-anchor=\"middle\">{}</text>", x(t), H - B + 15,
+                     tmax < 10 ? fmt::format("{:.1f}", t) : fmt::format("{:.0f}", t));
   }
   s += fmt::format("<text x=\"{}\" y=\"{}\" class=\"tick\" text-anchor=\"middle\">minutes into the campaign</text>\n",
                    (L + W - R) / 2, H - 4);

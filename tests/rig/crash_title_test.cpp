@@ -101,6 +101,40 @@ TEST(CrashTitle, GoldenFilesInterleaved) {
   }
 }
 
+// The lockdep and debug families each have a golden file with their title and kind.
+TEST(CrashTitle, GoldenFamiliesCovered) {
+  std::map<std::string, std::string> kind_of;  // title prefix -> kind
+  for (auto& p : golden_paths()) {
+    Golden g = read_golden(p);
+    kind_of[g.title.substr(0, g.title.find(" in "))] = g.kind;
+  }
+  const std::pair<const char*, const char*> families[] = {
+      {"possible deadlock", "lockdep"},
+      {"inconsistent lock state", "lockdep"},
+      {"WARNING: lock held when returning to user space", "lockdep"},
+      {"WARNING: bad unlock balance", "lockdep"},
+      {"WARNING: held lock freed", "lockdep"},
+      {"WARNING: suspicious RCU usage", "lockdep"},
+      {"BUG: sleeping function called from invalid context", "atomic_sleep"},
+      {"BUG: scheduling while atomic", "atomic_sleep"},
+      {"KFENCE: use-after-free read", "kfence"},
+      {"UBSAN: array-index-out-of-bounds", "ubsan"},
+      {"BUG: workqueue lockup", "workqueue_lockup"},
+      {"INFO: rcu detected stall", "rcu_stall"},
+      {"INFO: task hung", "hung_task"},
+      {"BUG: soft lockup", "soft_lockup"},
+  };
+  // Synthetic goldens count too: a family must have at least one.
+  for (auto& [prefix, kind] : families) {
+    SCOPED_TRACE(prefix);
+    auto it = kind_of.find(prefix);
+    ASSERT_NE(it, kind_of.end()) << "no golden file";
+    EXPECT_EQ(it->second, kind);
+  }
+  bool kasan = std::any_of(kind_of.begin(), kind_of.end(), [](auto& e) { return e.second == "kasan"; });
+  EXPECT_TRUE(kasan) << "no KASAN golden file";
+}
+
 TEST(CrashTitle, CleanBootHasNoReport) {
   // The golden logs' boot part (everything before the report) must not count as a crash.
   Golden g = read_golden(fs::path(GOLDEN_DIR) / "warn.log");

@@ -272,8 +272,8 @@ bool is_infrastructure_frame(const std::string& s) {
                             "kthread", "ret_from_fork", "ret_from_fork_asm", "worker_thread", "process_one_work",
                             "entry_SYSCALL_64_after_hwframe", "do_syscall_64", "__flush_work", "flush_work",
                             "bug_handler", "lockdep_rcu_suspicious", "__might_fault", "__kasan_check_read",
-                            "check_cpu_stall", "watchdog", "kfree", "kvfree", "memcpy", "memmove", "memset",
-                            "__memcpy", "__memset", "__memmove"})
+                            "check_cpu_stall", "watchdog", "check_panic_on_warn", "kfree", "kvfree", "memcpy",
+                            "memmove", "memset", "__memcpy", "__memset", "__memmove"})
     if (s == exact) return true;
   return starts_with(s, "__down") || starts_with(s, "down_") || starts_with(s, "__wait_on_bit") ||
          starts_with(s, "folio_wait") || starts_with(s, "wait_on_page_bit");
@@ -342,7 +342,7 @@ std::optional<CrashReport> parse_console(std::string_view console) {
 
   // The report runs to its end marker, the next report, or 400 lines.
   size_t end = start + 1;
-  bool ended = false, trace_seen = false;
+  bool ended = false, trace_seen = false, through_panic = false;
   for (; end < lines.size() && end < start + 400; end++) {
     if (report_end(lines[end])) {
       ended = true;
@@ -350,6 +350,12 @@ std::optional<CrashReport> parse_console(std::string_view console) {
       break;
     }
     if (auto pm = panic_message(lines[end])) {
+      // Under panic_on_warn some reports panic before their own stack (6.1's
+      // __schedule_bug): the panic's trace, up to its end marker, stands in.
+      if (!trace_seen && !through_panic && secondary_panic(*pm)) {
+        through_panic = true;
+        continue;
+      }
       ended = true;
       end++;
       break;

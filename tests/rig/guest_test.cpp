@@ -87,6 +87,8 @@ void expect_each_kind_cycled(const SessionOutcome& out) {
   }
   EXPECT_EQ(out.hotplug.plug_failures, 0);
   EXPECT_EQ(out.hotplug.unplug_timeouts, 0);
+  // Every line the real agent and QEMU sent passed the shape checks.
+  EXPECT_EQ(r["protocol_errors"], 0) << r["input"].dump();
   // blk and nvme each got a block node of their own, deleted once the device was gone.
   EXPECT_EQ(out.hotplug.disk_nodes_kept, 0);
   std::string qmp = read_file_text(out.run_dir / "qmp.jsonl");

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Captures real kernel reports for the console parser's golden tests: boots
-# the Debian guest once per KIND with the crash test module, triggers KIND
-# from /init (pcirig.crashtest=KIND) and saves the raw serial console to
+# the guest once per KIND with the crash test module, triggers KIND from
+# /init (pcirig.crashtest=KIND) and saves the raw serial console to
 # tests/rig/golden/raw/KIND.log.
-#   guest-images/capture-golden.sh [--out DIR] [KIND...]
-# KIND: bug warn list_add list_del null_deref paging gpf hung_task soft_lockup rcu_stall
+#   guest-images/capture-golden.sh [--kernel debian|CONTROL] [--out DIR] [KIND...]
+# --kernel: debian (default), or a control kernel with loadable modules, i.e.
+#   the crashtest flavour: fixed-lockdep+crashtest for the lockdep kinds.
+# KIND (debian): bug warn list_add list_del null_deref paging gpf hung_task
+#   soft_lockup rcu_stall
+# KIND (fixed-lockdep+crashtest): lock_order recursive_lock lock_held
+#   double_unlock held_lock_freed rcu_suspicious inconsistent_lock
+#   sleep_atomic sched_atomic kfence ubsan wq_lockup
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -12,22 +18,33 @@ export PCIRIG_CACHE="${PCIRIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pcirig}"
 source "$here/lib/common.sh"
 source "$here/lib/initramfs.sh"
 
-all_kinds=(bug warn list_add list_del null_deref paging gpf hung_task soft_lockup rcu_stall)
+debian_kinds=(bug warn list_add list_del null_deref paging gpf hung_task soft_lockup rcu_stall)
+control_kinds=(lock_order recursive_lock lock_held double_unlock held_lock_freed rcu_suspicious
+  inconsistent_lock sleep_atomic sched_atomic kfence ubsan wq_lockup)
+all_kinds=("${debian_kinds[@]}" "${control_kinds[@]}")
 out="$root/tests/rig/golden/raw"
+kernel=debian
 kinds=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out=${2:?--out needs a directory}; shift 2 ;;
-    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --kernel) kernel=${2:?--kernel needs debian or a control kernel name}; shift 2 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option '$1'" ;;
     *) [[ " ${all_kinds[*]} " == *" $1 "* ]] || die "unknown kind '$1' (${all_kinds[*]})"; kinds+=("$1"); shift ;;
   esac
 done
-[ ${#kinds[@]} -gt 0 ] || kinds=("${all_kinds[@]}")
+if [ ${#kinds[@]} -eq 0 ]; then
+  if [ "$kernel" = debian ]; then kinds=("${debian_kinds[@]}"); else kinds=("${control_kinds[@]}"); fi
+fi
 
-"$here/build.sh" --kernel debian --if-needed
-image="$PCIRIG_CACHE/images/debian"
-ko=$("$here/testmod/build.sh")
+"$here/build.sh" --kernel "$kernel" --if-needed
+image="$PCIRIG_CACHE/images/$kernel"
+if [ "$kernel" = debian ]; then
+  ko=$("$here/testmod/build.sh")
+else
+  ko=$("$here/testmod/build.sh" --control "$PCIRIG_CACHE/kernels/$kernel")
+fi
 
 # The image's initramfs plus a second cpio with the module: the kernel
 # unpacks concatenated archives in order, so the image itself stays as built.
@@ -49,6 +66,8 @@ extra_append() {
     hung_task) echo "sysctl.kernel.hung_task_timeout_secs=3" ;;
     soft_lockup) echo "watchdog_thresh=1" ;;
     rcu_stall) echo "rcupdate.rcu_cpu_stall_timeout=3 sysctl.kernel.panic_on_rcu_stall=1" ;;
+    kfence) echo "kfence.sample_interval=10" ;;
+    wq_lockup) echo "workqueue.watchdog_thresh=2" ;;
   esac
 }
 failed=0

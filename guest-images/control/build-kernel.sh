@@ -136,7 +136,8 @@ configure() {  # DIR: defconfig + fragments, then check the fragments took
       CONFIG_*=n) grep -qx "${line%=n}=y" "$dir/.config" && bad+=("$line") ;;
       CONFIG_*) grep -qxF "$line" "$dir/.config" || bad+=("$line") ;;
     esac
-  done < <(cat "${fragments[@]}" | sed 's/[[:space:]]*#.*//' | grep '^CONFIG_')
+  done < <(cat "${fragments[@]}" | sed 's/[[:space:]]*#.*//' | grep '^CONFIG_' |
+           tac | awk -F= '!seen[$1]++')  # a later fragment overrides, as in merge_config.sh
   if [ ${#bad[@]} -gt 0 ]; then
     die "config fragment not honoured in $dir/.config: ${bad[*]}"
   fi

@@ -8,6 +8,12 @@
  *
  * KIND: bug warn list_add list_del null_deref paging gpf hung_task
  *       soft_lockup rcu_stall
+ *   needing CONFIG_PROVE_LOCKING (lockdep):
+ *       lock_order recursive_lock lock_held double_unlock held_lock_freed
+ *       rcu_suspicious inconsistent_lock
+ *   needing CONFIG_DEBUG_ATOMIC_SLEEP: sleep_atomic; any kernel: sched_atomic
+ *   needing CONFIG_KFENCE: kfence; CONFIG_UBSAN: ubsan;
+ *   CONFIG_WQ_WATCHDOG: wq_lockup
  *
  * Each kind has its own noinline function so the report's first meaningful
  * frame, and so the title, names what happened.
@@ -17,12 +23,19 @@
 #include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/irqflags.h>
+#include <linux/kfence.h>
 #include <linux/list.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/preempt.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/timer.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
 
 static struct dentry *crashtest_dir;
 
@@ -108,6 +121,206 @@ static noinline void crashtest_rcu_stall(void)
 		cpu_relax();
 }
 
+/*
+ * Lockdep, might_sleep() and the workqueue watchdog report and carry on; some
+ * lockdep reports print only on the way back to user space, after the trigger
+ * returned. Those kinds end the boot with a panic a few seconds later, from a
+ * timer, so the capture stops with the report on the console.
+ */
+static void crashtest_end_fn(struct timer_list *t)
+{
+	panic("pcirig_crashtest: report printed, ending the capture");
+}
+static DEFINE_TIMER(crashtest_end, crashtest_end_fn);
+
+static void crashtest_end_soon(void)
+{
+	mod_timer(&crashtest_end, jiffies + 3 * HZ);
+}
+
+struct crashtest_obj {
+	struct mutex lock;
+};
+
+static DEFINE_MUTEX(crashtest_mutex_a);
+static DEFINE_MUTEX(crashtest_mutex_b);
+
+/* A then B, later B then A: a circular dependency (ABBA) for lockdep. */
+static noinline void crashtest_lock_order(void)
+{
+	mutex_lock(&crashtest_mutex_a);
+	mutex_lock(&crashtest_mutex_b);
+	mutex_unlock(&crashtest_mutex_b);
+	mutex_unlock(&crashtest_mutex_a);
+
+	mutex_lock(&crashtest_mutex_b);
+	mutex_lock(&crashtest_mutex_a);
+	mutex_unlock(&crashtest_mutex_a);
+	mutex_unlock(&crashtest_mutex_b);
+	crashtest_end_soon();
+}
+
+/* Two locks of one class (one init site), nested without an annotation. */
+static noinline void crashtest_recursive_lock(void)
+{
+	static struct crashtest_obj objs[2];
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		mutex_init(&objs[i].lock);
+	mutex_lock(&objs[0].lock);
+	mutex_lock(&objs[1].lock);
+	mutex_unlock(&objs[1].lock);
+	mutex_unlock(&objs[0].lock);
+	crashtest_end_soon();
+}
+
+/* Back to user space with a mutex held: lockdep reports it on the way out. */
+static noinline void crashtest_lock_held(void)
+{
+	static DEFINE_MUTEX(held);
+
+	mutex_lock(&held);
+	crashtest_end_soon();
+}
+
+/* One unlock too many. */
+static noinline void crashtest_double_unlock(void)
+{
+	static DEFINE_MUTEX(lock);
+
+	mutex_lock(&lock);
+	mutex_unlock(&lock);
+	mutex_unlock(&lock);
+	crashtest_end_soon();
+}
+
+/* kfree() of memory holding a lock that is still held. */
+static noinline void crashtest_held_lock_freed(void)
+{
+	struct crashtest_obj *obj = kmalloc(sizeof(*obj), GFP_KERNEL);
+
+	if (!obj)
+		return;
+	mutex_init(&obj->lock);
+	mutex_lock(&obj->lock);
+	kfree(obj);
+	crashtest_end_soon();
+}
+
+static int crashtest_rcu_value = 1;
+static int __rcu *crashtest_rcu_ptr;
+
+/* rcu_dereference() outside any RCU read-side critical section. */
+static noinline void crashtest_rcu_suspicious(void)
+{
+	int *p;
+
+	RCU_INIT_POINTER(crashtest_rcu_ptr, &crashtest_rcu_value);
+	p = rcu_dereference(crashtest_rcu_ptr);
+	pr_info("pcirig_crashtest: read %d\n", *p);
+	crashtest_end_soon();
+}
+
+/*
+ * A lock taken with softirqs enabled in process context and then from a
+ * timer (softirq): {SOFTIRQ-ON-W} -> {IN-SOFTIRQ-W}. Never held at once, so
+ * nothing really deadlocks.
+ */
+static DEFINE_SPINLOCK(crashtest_irq_lock);
+
+static void crashtest_inconsistent_timer(struct timer_list *t)
+{
+	spin_lock(&crashtest_irq_lock);
+	spin_unlock(&crashtest_irq_lock);
+}
+static DEFINE_TIMER(crashtest_irq_timer, crashtest_inconsistent_timer);
+
+static noinline void crashtest_inconsistent_lock(void)
+{
+	spin_lock(&crashtest_irq_lock);
+	spin_unlock(&crashtest_irq_lock);
+	mod_timer(&crashtest_irq_timer, jiffies + 1);
+	crashtest_end_soon();
+}
+
+/* mutex_lock() (may sleep) under a spinlock: might_sleep() reports it. */
+static noinline void crashtest_sleep_atomic(void)
+{
+	static DEFINE_SPINLOCK(lock);
+	static DEFINE_MUTEX(inner);
+
+	spin_lock(&lock);
+	mutex_lock(&inner);
+	mutex_unlock(&inner);
+	spin_unlock(&lock);
+	crashtest_end_soon();
+}
+
+/* schedule() with preemption disabled. */
+static noinline void crashtest_sched_atomic(void)
+{
+	preempt_disable();
+	schedule();
+	preempt_enable();
+	crashtest_end_soon();
+}
+
+/* Read after kfree() of an object KFENCE guards (sampled: retry until one is). */
+static noinline void crashtest_kfence(void)
+{
+	int tries;
+
+	for (tries = 0; tries < 3000; tries++) {
+		char *p = kmalloc(32, GFP_KERNEL);
+
+		if (!p)
+			return;
+		if (is_kfence_address(p)) {
+			kfree(p);
+			pr_info("pcirig_crashtest: read %d\n", READ_ONCE(p[0]));
+			crashtest_end_soon();
+			return;
+		}
+		kfree(p);
+		msleep(10);
+	}
+	pr_warn("pcirig_crashtest: no KFENCE allocation in 30 s (kfence.sample_interval?)\n");
+}
+
+/* An array index one past the end (UBSAN_SANITIZE for this object: Kbuild). */
+static noinline void crashtest_ubsan(void)
+{
+	static int table[4];
+	int i = ARRAY_SIZE(table);
+
+	OPTIMIZER_HIDE_VAR(i);
+	pr_info("pcirig_crashtest: read %d\n", table[i]);
+	crashtest_end_soon();
+}
+
+/*
+ * A work item that spins on a per-CPU pool while another waits behind it: the
+ * pool makes no progress and the workqueue watchdog reports a lockup.
+ */
+static void crashtest_wq_spin(struct work_struct *w)
+{
+	for (;;)
+		cpu_relax();
+}
+static void crashtest_wq_starved(struct work_struct *w)
+{
+}
+static DECLARE_WORK(crashtest_spin_work, crashtest_wq_spin);
+static DECLARE_WORK(crashtest_starved_work, crashtest_wq_starved);
+
+static noinline void crashtest_wq_lockup(void)
+{
+	mod_timer(&crashtest_end, jiffies + 10 * HZ);
+	queue_work_on(0, system_wq, &crashtest_spin_work);
+	queue_work_on(0, system_wq, &crashtest_starved_work);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -122,6 +335,18 @@ static const struct {
 	{ "hung_task", crashtest_hung_task },
 	{ "soft_lockup", crashtest_soft_lockup },
 	{ "rcu_stall", crashtest_rcu_stall },
+	{ "lock_order", crashtest_lock_order },
+	{ "recursive_lock", crashtest_recursive_lock },
+	{ "lock_held", crashtest_lock_held },
+	{ "double_unlock", crashtest_double_unlock },
+	{ "held_lock_freed", crashtest_held_lock_freed },
+	{ "rcu_suspicious", crashtest_rcu_suspicious },
+	{ "inconsistent_lock", crashtest_inconsistent_lock },
+	{ "sleep_atomic", crashtest_sleep_atomic },
+	{ "sched_atomic", crashtest_sched_atomic },
+	{ "kfence", crashtest_kfence },
+	{ "ubsan", crashtest_ubsan },
+	{ "wq_lockup", crashtest_wq_lockup },
 };
 
 static ssize_t crashtest_write(struct file *file, const char __user *ubuf,
@@ -162,6 +387,8 @@ static int __init crashtest_init(void)
 
 static void __exit crashtest_exit(void)
 {
+	del_timer_sync(&crashtest_end);
+	del_timer_sync(&crashtest_irq_timer);
 	debugfs_remove_recursive(crashtest_dir);
 }
 

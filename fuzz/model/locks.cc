@@ -19,7 +19,7 @@ void lock_base::init(const char* n, const char* cls_name, bool sleeps) {
 
 void rw_semaphore::take(task_struct* t, int mode) {
   if (mode == LOCK_SHARED) {
-    readers[t->m.id] = true;
+    ++readers[t->m.id];
     ++nreaders;
   } else {
     writer = t;
@@ -27,19 +27,19 @@ void rw_semaphore::take(task_struct* t, int mode) {
 }
 void rw_semaphore::give(task_struct* t, int mode) {
   if (mode == LOCK_SHARED) {
-    if (readers[t->m.id]) {
-      readers[t->m.id] = false;
+    if (readers[t->m.id] > 0) {
+      --readers[t->m.id];
       --nreaders;
     }
   } else {
     writer = nullptr;
   }
 }
-bool rw_semaphore::held_by(const task_struct* t) const { return writer == t || readers[t->m.id]; }
+bool rw_semaphore::held_by(const task_struct* t) const { return writer == t || readers[t->m.id] > 0; }
 const task_struct* rw_semaphore::a_holder() const {
   if (writer) return writer;
   for (int i = 0; i < MAX_TASKS; ++i)
-    if (readers[i]) return task_by_id(i);
+    if (readers[i] > 0) return task_by_id(i);
   return nullptr;
 }
 const task_struct* rw_semaphore::blocker(const task_struct* t, int mode) const {

@@ -69,7 +69,7 @@ int run_bench(const BenchOptions& o) {
       if (s == "dfs") {
         // Deterministic: one exploration of the 3-task scenario, bound 2.
         auto t0 = std::chrono::steady_clock::now();
-        DfsResult d = dfs_explore(parse_scenario(k3), cfg, o.dfs_bound, 50000000);
+        DfsResult d = dfs_explore(parse_scenario(v->scenario ? v->scenario : k3), cfg, o.dfs_bound, 50000000);
         double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         total_runs = static_cast<double>(d.schedules);
         total_secs = el;
@@ -82,6 +82,7 @@ int run_bench(const BenchOptions& o) {
           note = d.complete ? "no report within bound " + std::to_string(o.dfs_bound) + ": " +
                                   std::to_string(d.schedules) + " schedules explored"
                             : "incomplete";
+        note += std::string(" (") + (v->scenario ? v->scenario : k3) + ")";
         }
         out["results"].push_back(row(v->name, "dfs", 1, secs, scheds, total_runs, total_secs, kind, title, note));
       } else if (s == "random" || s == "pct") {

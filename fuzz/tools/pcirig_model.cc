@@ -134,7 +134,7 @@ int main(int argc, char** argv) {
   std::string dfs_scen, dfs_save;
   auto* dfs = app.add_subcommand("dfs", "exhaustive DFS over one scenario's schedules with a preemption bound");
   add_common(dfs, dc, true);
-  dfs->add_option("--tasks", tasks, "use the default scenario with this many tasks (2..4)");
+  dfs->add_option("--tasks", tasks, "use the access.c scenario with this many tasks (2..4) instead of the variant's");
   dfs->add_option("--scenario,-s", dfs_scen, "or give the scenario");
   dfs->add_option("--bound,-k", bound, "preemption bound");
   dfs->add_option("--max-schedules", max_sched, "give up after this many");
@@ -228,7 +228,9 @@ int main(int argc, char** argv) {
     }
     if (*dfs) {
       RunConfig cfg = make_config(dc);
-      Scenario s = parse_scenario(dfs_scen.empty() ? default_dfs_scenario(tasks) : dfs_scen);
+      std::string text = dfs_scen;
+      if (text.empty()) text = dfs->count("--tasks") || !cfg.variant->scenario ? default_dfs_scenario(tasks) : cfg.variant->scenario;
+      Scenario s = parse_scenario(text);
       std::printf("dfs on %s, scenario %s, preemption bound %d\n", cfg.variant->name, scenario_string(s).c_str(), bound);
       std::fflush(stdout);
       DfsResult d = dfs_explore(s, cfg, bound, max_sched);

@@ -37,6 +37,7 @@ PCIRIG_REGISTER_VARIANT(bus_lock_v2, Variant{
 	"bus-lock-v2", "mainline", "a4e772898f8b (posted v2)", "never merged",
 	"deadlock",
 	"pci_bus_lock locks bus->self, then a child bridge, then that bridge again as the child bus's self",
-	{.pci_bus_lock = pci_bus_lock, .pci_bus_unlock = pci_bus_unlock}});
+	{.pci_bus_lock = pci_bus_lock, .pci_bus_unlock = pci_bus_unlock},
+	"aer_reset:rp1;config_read:ep2;reset:ep2"});
 
 }  // namespace pcirig::variants::bus_lock_v2

@@ -23,6 +23,7 @@ PCIRIG_REGISTER_VARIANT(mainline, Variant{
 	"mainline", nullptr, "v6.12", "v6.11 and later",
 	"none",
 	"today's shape of every modelled path: the clean reference",
-	mainline_ops()});
+	mainline_ops(),
+	"pciehp_event:rp0;vfio_close:ep1;aer_reset:rp1"});
 
 }  // namespace pcirig::variants::mainline_

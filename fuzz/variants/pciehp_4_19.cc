@@ -62,6 +62,7 @@ PCIRIG_REGISTER_VARIANT(pciehp_4_19, Variant{
 	"pciehp-4.19", "v5.9", "5b3f7b7d062b .. f5eff5591b8f", "v4.19 .. v6.3",
 	"deadlock|hung-task",
 	"pciehp unbinds drivers under reset_lock (read); a resetter holds device_lock, waits for the write",
-	{.pciehp_unconfigure_device = pciehp_unconfigure_device, .pciehp_configure_device = pciehp_configure_device}});
+	{.pciehp_unconfigure_device = pciehp_unconfigure_device, .pciehp_configure_device = pciehp_configure_device},
+	"pciehp_event:rp0;vfio_close:ep1;config_read:ep1"});
 
 }  // namespace pcirig::variants::pciehp_4_19

@@ -28,6 +28,7 @@ PCIRIG_REGISTER_VARIANT(v3_0, Variant{
 	"v3.0", "v2.6.20", "before fb51ccbf217c", "v2.6.20 .. v3.2",
 	"bug|lock-inversion|deadlock",
 	"pci_block_user_cfg_access: BUG_ON(was_blocked) when a second reset blocks the device",
-	{.pci_cfg_access_lock = pci_block_user_cfg_access}});
+	{.pci_cfg_access_lock = pci_block_user_cfg_access},
+	"reset:0;reset:0;config_read:0"});
 
 }  // namespace pcirig::variants::v3_0

@@ -29,6 +29,7 @@ PCIRIG_REGISTER_VARIANT(v3_11, Variant{
 	"v3.11", "v2.6.20", "before 61cf16d8bd38", "v3.6 .. v3.11",
 	"hung-task|lock-inversion|deadlock",
 	"vfio reset sleeps on device_lock held by vfio-pci's unbind, which waits for the fd",
-	{.vfio_pci_ioctl_reset = vfio_pci_ioctl_reset, .vfio_unregister_group_dev = vfio_del_group_dev}});
+	{.vfio_pci_ioctl_reset = vfio_pci_ioctl_reset, .vfio_unregister_group_dev = vfio_del_group_dev},
+	"try_reset:ep1;unbind:ep1;config_read:ep1"});
 
 }  // namespace pcirig::variants::v3_11

@@ -44,6 +44,7 @@ PCIRIG_REGISTER_VARIANT(v6_10_rc1, Variant{
 	"v6.10-rc1", "mainline", "7e89efc6e9e4", "v6.10-rc1 .. v6.10-rc2",
 	"bad-unlock",
 	"cfg_access_lock lockdep map: taken by pci_cfg_access_lock, never by the trylock, released by the unlock",
-	{.pci_cfg_access_lock = pci_cfg_access_lock, .pci_cfg_access_unlock = pci_cfg_access_unlock}});
+	{.pci_cfg_access_lock = pci_cfg_access_lock, .pci_cfg_access_unlock = pci_cfg_access_unlock},
+	"try_reset:ep1;config_read:ep1;reset:ep2"});
 
 }  // namespace pcirig::variants::v6_10_rc1

@@ -70,7 +70,7 @@ struct mutex : lock_base {
 // deadlocks even though the lock is "only" read-held.
 struct rw_semaphore : lock_base {
   task_struct* writer = nullptr;
-  std::array<bool, MAX_TASKS> readers{};
+  std::array<int, MAX_TASKS> readers{};  // read holds per task (a task may read-lock twice)
   int nreaders = 0;
   std::array<bool, MAX_TASKS> waiting_writers{};
   int nwaiting_writers = 0;

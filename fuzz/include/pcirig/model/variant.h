@@ -23,6 +23,10 @@ struct Variant {
   const char* expected;   // expected report kind(s), "|"-separated, or "none"
   const char* summary;    // one line for list-variants
   kernel_ops ops;         // the functions this variant replaces; the rest come from `base`
+  // The scenario bench and `dfs` explore by default (3 tasks: it should
+  // reach the era's bug); nullptr: the access.c one
+  // ("reset:0,reset:0;config_read:0;config_read:0,perf_read:0:1").
+  const char* scenario = nullptr;
 };
 
 // The resolved variant: `ops` has every function (own, else the base's).

@@ -31,7 +31,7 @@ packages=(
   # the package coverage test reads the scripts with shfmt
   shfmt
   # the nightly campaign's tests: the history's CLI, the report in a headless browser, the Slurm array
-  sqlite3 chromium
+  sqlite3 chromium slurm-wlm munge
 )
 
 log() { printf '[run.sh] %s\n' "$*" >&2; }

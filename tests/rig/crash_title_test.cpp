@@ -312,3 +312,17 @@ TEST(CrashTitle, SyntheticDebugVariants) {
   // The panic UBSAN/KASAN end with under panic_on_warn is not a report of its own.
   EXPECT_FALSE(is_report_start("[ 1.0] Kernel panic - not syncing: UBSAN: panic_on_warn set ..."));
 }
+
+// A hostile guest: report headers followed by lines far longer than printk makes.
+TEST(CrashTitle, LongLinesInDebugReports) {
+  const std::string words(300000, 'a');
+  for (const char* header : {"BUG: KFENCE: use-after-free read in f+0x1/0x2\nUse-after-free read at 0x1 (in kfence-#1):\n",
+                             "BUG: KASAN: use-after-free in f+0x1/0x2\n",
+                             "WARNING: possible circular locking dependency detected\nsh/1 is trying to acquire lock:\n"}) {
+    SCOPED_TRACE(header);
+    auto r = parse_console(std::string(header) + "BUG: KASAN: " + words + "\nInvalid " + words + " at 0x1:\n at: " +
+                           words + "\n");
+    ASSERT_TRUE(r);
+    EXPECT_FALSE(r->title.empty());
+  }
+}

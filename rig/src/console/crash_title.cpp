@@ -18,6 +18,18 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(a, b - a));
 }
 
+// Kernel lines are under 1 KiB (printk's limit); longer ones are not matched by the
+// regexes added for the debug families (libstdc++'s std::regex recurses per character).
+constexpr size_t kMaxRegexLine = 1024;
+
+// KFENCE's access stack opens with "Use-after-free read at 0x... (in kfence-#12):".
+bool kfence_stack_start(const std::string& t) {
+  bool opener = false;
+  for (std::string_view p : {"Use-after-free ", "Out-of-bounds ", "Invalid ", "Corrupted memory "})
+    opener = opener || starts_with(t, p);
+  return opener && contains(t, " at 0x") && !t.empty() && t.back() == ':';
+}
+
 // What kind of report a (prefix-stripped) line opens; empty when none.
 // Secondary lines (the panic after an oops, "panic_on_warn set") return "".
 struct Opening {
@@ -125,7 +137,8 @@ std::optional<Opening> opening(const std::string& l) {
     // A double or invalid free is one title whatever the kernel calls it.
     static const std::regex re(R"(BUG: KASAN: ([\w-]+(?: or invalid-free)?) in ([A-Za-z_][\w.]*))");
     std::smatch m;
-    if (!std::regex_search(l, m, re)) return open_as("kasan", "KASAN: invalid-access", "", false);
+    const std::string head = l.substr(0, kMaxRegexLine);  // std::regex recurses per character
+    if (!std::regex_search(head, m, re)) return open_as("kasan", "KASAN: invalid-access", "", false);
     std::string type = m[1];
     if (contains(type, "double-free") || contains(type, "invalid-free"))
       return open_as("kasan", "KASAN: invalid-free", frame_symbol(m[2].str()), false);
@@ -138,7 +151,8 @@ std::optional<Opening> opening(const std::string& l) {
     // "memory corruption in".
     static const std::regex re(R"(BUG: KFENCE: ([a-z -]+?) in ([A-Za-z_][\w.]*))");
     std::smatch m;
-    if (std::regex_search(l, m, re)) return open_as("kfence", "KFENCE: " + m[1].str(), frame_symbol(m[2].str()), false);
+    const std::string head = l.substr(0, kMaxRegexLine);
+    if (std::regex_search(head, m, re)) return open_as("kfence", "KFENCE: " + m[1].str(), frame_symbol(m[2].str()), false);
     return open_as("kfence", "KFENCE: invalid-access", "", false);
   }
   if (is_bug("soft lockup")) return open_as("soft_lockup", "BUG: soft lockup", "", true);
@@ -382,8 +396,6 @@ std::optional<CrashReport> parse_console(std::string_view console) {
   std::vector<Frame> rips, trace;
   static const std::regex rip_re(R"(^RIP: 0010:([A-Za-z_][\w.]*)\+0x)");
   static const std::regex frame_re(R"(^\s*(\? )?([A-Za-z_][\w.]*)\+0x[0-9a-f]+/0x[0-9a-f]+)");
-  static const std::regex kfence_stack_re(
-      R"(^(Use-after-free|Out-of-bounds|Invalid|Corrupted memory) .*at 0x[0-9a-f]+.*:$)");
   static const std::regex regs_re(R"(^(RIP|Code|RSP|RAX|RBX|RCX|RDX|RSI|RDI|RBP|R\d+|FS|CS|CR2|DR\d|ORIG_RAX|EFLAGS)\b)");
   bool in_trace = false, in_irq = false, saw_trace = false;
   int foreign = 0;
@@ -395,7 +407,7 @@ std::optional<CrashReport> parse_console(std::string_view console) {
       continue;
     }
     std::string t = trim(l);
-    if (t == "Call Trace:" || (op->kind == "kfence" && std::regex_search(t, kfence_stack_re))) {
+    if (t == "Call Trace:" || (op->kind == "kfence" && kfence_stack_start(t))) {
       in_trace = saw_trace = true;
       foreign = 0;
       continue;
@@ -424,7 +436,7 @@ std::optional<CrashReport> parse_console(std::string_view console) {
       if (!contains(lines[i], op->site_marker)) continue;
       for (size_t j = i; j < end && j < i + 8; j++) {
         std::smatch m;
-        if (std::regex_search(lines[j], m, at_re)) {
+        if (lines[j].size() <= kMaxRegexLine && std::regex_search(lines[j], m, at_re)) {
           site = Frame{frame_symbol(m[1].str()), false, false};
           break;
         }
@@ -464,7 +476,7 @@ std::optional<CrashReport> parse_console(std::string_view console) {
     std::smatch m;
     bool found = false;
     for (size_t i = start + 1; i < end && i < start + 8 && !found; i++)
-      if (std::regex_search(lines[i], m, access_re)) {
+      if (lines[i].size() <= kMaxRegexLine && std::regex_search(lines[i], m, access_re)) {
         prefix += " " + m[1].str();
         found = true;
       }

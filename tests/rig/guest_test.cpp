@@ -220,8 +220,10 @@ TEST(Guest, KernelPanicIsAKernelCrash) {
 // the temp dir (the name the rig used when the run id made the first one too long),
 // made first, open to all, owned by someone else, with sockets listening where QEMU
 // would connect for QMP, console and agent. The rig must not go near it. In the same
-// run the guest writes a console line over the cap (lowered to 64 KiB: the serial port
-// moves ~35 KB/s under TCG): cut, counted in result.json and journaled.
+// run the guest sends lines over the cap (lowered to 64 KiB: the serial port moves
+// ~35 KB/s under TCG): an exec reply carrying 64 KiB of output on the agent channel
+// (dropped whole, the run goes on) and a 200 KB console line (its head kept); each
+// cut, counted in result.json and journaled.
 TEST(Guest, PlantedSocketDirIsNotUsedAndLongConsoleLineIsCut) {
   SessionOptions o = options("machine: {accel: tcg}\nhotplug: {enabled: false}\nduration: 15s\nseed: 4242\n");
   o.tag = std::string(60, 't');  // the old code's first name was too long: it took the planted one
@@ -242,11 +244,13 @@ TEST(Guest, PlantedSocketDirIsNotUsedAndLongConsoleLineIsCut) {
     traps.push_back(fd);
   }
   o.on_ready = [](Session& s) {
+    s.agent_exec({"/bin/sh", "-c", "head -c 70000 /dev/zero | tr '\\000' y"});  // the agent caps output at 64 KiB
     s.agent_exec({"/bin/sh", "-c", "head -c 200000 /dev/zero | tr '\\000' x > /dev/ttyS0; echo > /dev/ttyS0"});
   };
   auto out = run_session(o);
   const auto& r = out.result;
   EXPECT_EQ(r["result"], "clean") << r.dump(2);
+  std::printf("result.json input: %s\n", r["input"].dump().c_str());
   for (int fd : traps) {
     EXPECT_LT(::accept(fd, nullptr, nullptr), 0) << "something connected to the planted socket";
     EXPECT_EQ(errno, EAGAIN);
@@ -269,4 +273,8 @@ TEST(Guest, PlantedSocketDirIsNotUsedAndLongConsoleLineIsCut) {
   EXPECT_NE(journal.find(R"("ev":"line_cut","ch":"console")"), std::string::npos) << journal;
   EXPECT_EQ(r["protocol_errors"], 0);
   EXPECT_GE(fs::file_size(out.run_dir / "console.log"), 200000u);
+  EXPECT_EQ(r["input"]["agent"]["cut_lines"], 1) << r["input"].dump();
+  EXPECT_GT(r["input"]["agent"]["dropped_bytes"].get<int>(), 64 << 10) << r["input"].dump();
+  EXPECT_NE(journal.find(R"("ev":"line_cut","ch":"agent")"), std::string::npos) << journal;
+  EXPECT_GT(r["agent"]["config_reads"].get<long>(), 0) << "the agent channel went on after the cut line";
 }

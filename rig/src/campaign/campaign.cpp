@@ -332,7 +332,7 @@ int run_campaign(const CampaignOptions& o) {
                       : o.shard.empty()      ? dir.filename().string()
                                              : fmt::format("{}-{}", seed, plan_hash.substr(0, 8));
     meta = {{"uid", uid}, {"seed", seed}, {"plan", path}, {"plan_hash", plan_hash}, {"shard", o.shard},
-            {"hours", o.hours}, {"started", utc_iso8601()}, {"host", hostname()}};
+            {"hours", o.hours}, {"accel", o.accel}, {"started", utc_iso8601()}, {"host", hostname()}};
     nlohmann::json cells = nlohmann::json::array();
     for (auto& c : plan.cells) cells.push_back(c.id);
     meta["cells"] = cells;  // what `nightly merge` lists, without the plan's kernels and variants at hand
@@ -342,7 +342,10 @@ int run_campaign(const CampaignOptions& o) {
       throw std::runtime_error(fmt::format("cannot write {}: {}", (dir / "campaign.json").string(), std::strerror(e)));
   }
   CampaignOptions eff = o;
-  if (!o.resume.empty()) eff.hours = meta.value("hours", 0.0);
+  if (!o.resume.empty()) {  // the campaign's own settings; --parallel may change between sessions
+    eff.hours = meta.value("hours", 0.0);
+    if (eff.accel.empty()) eff.accel = meta.value("accel", "");
+  }
   Campaign c(eff, std::move(plan), dir, meta);
   return c.run();
 }

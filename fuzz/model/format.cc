@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "pcirig/model/run.h"
+#include "model/internal.h"
 
 namespace pcirig::model {
 
@@ -22,7 +23,7 @@ std::string format_timeline(const RunResult& r) {
   out += " step ";
   for (int t = 0; t < n; ++t) {
     std::string h = "T" + std::to_string(t) + ":";
-    for (auto& c : r.scenario.tasks[t]) h += std::string(" ") + call_name(c.call) + "(dev" + std::to_string(c.dev) + ")";
+    for (auto& c : r.scenario.tasks[t]) h += std::string(" ") + call_name(c.call) + "(" + pci_dev_name(c.dev) + ")";
     if (static_cast<int>(h.size()) > W - 1) h.resize(W - 1);
     h.resize(W, ' ');
     out += h;

@@ -249,27 +249,37 @@ int main(int argc, char** argv) {
     }
     if (*bench) return pcirig::tools::run_bench(bo);
     if (*seeds) {
-      // Every 2- and 3-task scenario with one call per task (devices 0, or
-      // 0/1 alternating): structure only, the schedule is left to the fuzzer.
+      // Structure only, the schedule is left to the fuzzer (at most 200):
+      // every 2-task pair of the access.c calls on dev0 (36), and every pair
+      // of topology calls, each on its first target (169 - 5 = 164).
       std::filesystem::create_directories(seeds_out);
-      const Call calls[] = {Call::config_read, Call::config_write, Call::reset, Call::try_reset, Call::perf_read, Call::msi_mask};
       int n = 0;
       auto emit = [&](const Scenario& s) {
+        if (n >= 200) return;
         auto b = encode_scenario(s);
         char name[32];
         std::snprintf(name, sizeof name, "seed-%04d", n++);
         std::ofstream(std::filesystem::path(seeds_out) / name, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
       };
-      for (int ndev = 1; ndev <= 2; ++ndev)
-        for (Call a : calls) for (Call b : calls) {
-          for (int three = 0; three < 2; ++three) {
-            if (!three) { Scenario s; s.ndevs = ndev; s.tasks = {{{a, 0, 1}}, {{b, static_cast<std::uint8_t>(ndev - 1), 0}}}; emit(s); continue; }
-            for (Call c : calls) {
-              Scenario s; s.ndevs = ndev;
-              s.tasks = {{{a, 0, 1}}, {{b, static_cast<std::uint8_t>(ndev - 1), 2}}, {{c, 0, 0}}};
-              emit(s);
-            }
-          }
+      const Call calls[] = {Call::config_read, Call::config_write, Call::reset, Call::try_reset, Call::perf_read, Call::msi_mask};
+      for (Call a : calls)
+        for (Call b : calls) {
+          Scenario s;
+          s.tasks = {{{a, 0, 1}}, {{b, 0, 0}}};
+          emit(s);
+        }
+      const char* topo[] = {"config_read", "config_write", "reset", "try_reset", "perf_read", "msi_mask", "vfio_close",
+                            "vfio_set_irqs", "unbind", "remove", "rescan", "pciehp_event", "aer_reset"};
+      for (const char* a : topo)
+        for (const char* b : topo) {
+          if (std::string(a) == "perf_read" || std::string(b) == "perf_read") continue;
+          auto target = [](std::string c) -> std::string {
+            return c + (c == "rescan" ? ":dev0" : c == "pciehp_event" || c == "aer_reset" ? ":rp0" : ":ep1");
+          };
+          Scenario s = parse_scenario(target(a) + ";" + target(b));
+          s.topo = true;
+          s.ndevs = 7;
+          emit(s);
         }
       std::printf("%d seeds in %s\n", n, seeds_out.c_str());
       return 0;

@@ -1,11 +1,13 @@
 // libFuzzer target: the input is scenario + schedule bytes (run.h); the
-// variant comes from PCIRIG_VARIANT (default v4.10), KCSAN from PCIRIG_KCSAN=1.
+// variant comes from PCIRIG_VARIANT (default v4.10), KCSAN from PCIRIG_KCSAN=1,
+// PCIRIG_ACCESS_ONLY=1 keeps to the access.c scenarios (clears the topology bit).
 // Besides code coverage, every step marks an extra counter keyed by a hash
 // of the abstract state (task pcs and states, lock owners, blocked bits, the
 // wait queue's contents), so new interleavings count as progress.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "pcirig/model/run.h"
 
@@ -37,12 +39,21 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   }
   const char* k = std::getenv("PCIRIG_KCSAN");
   g_cfg.oracles.kcsan = k && std::strcmp(k, "1") == 0;
+  const char* a = std::getenv("PCIRIG_ACCESS_ONLY");
+  g_cfg.topology = !(a && std::strcmp(a, "1") == 0);
   g_cfg.keep_trace = false;
   g_cfg.step_hook = on_step;
   return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::uint8_t first = size ? data[0] : 0;
+  if (!g_cfg.topology && size && (first & 0x80)) {
+    static std::vector<std::uint8_t> copy;
+    copy.assign(data, data + size);
+    copy[0] &= 0x7f;
+    data = copy.data();
+  }
   RunResult r = run_bytes({data, size}, g_cfg);
   if (r.has_report) {
     std::fprintf(stderr, "pcirig: %s: %s\npcirig-title: %s\n", g_cfg.variant->name, kind_name(r.report.kind),

@@ -20,6 +20,7 @@ struct Common {
   bool kcsan = false;
   bool lockless = false;
   unsigned long long max_steps = 3000;
+  bool access_only = false;
 };
 
 void add_common(CLI::App* app, Common& c, bool variant_required) {
@@ -28,6 +29,7 @@ void add_common(CLI::App* app, Common& c, bool variant_required) {
   app->add_flag("--kcsan", c.kcsan, "enable the KCSAN-style data-race oracle");
   app->add_flag("--lockless-config", c.lockless, "CONFIG_PCI_LOCKLESS_CONFIG: kernel reads skip pci_lock");
   app->add_option("--max-steps", c.max_steps, "scheduling points per run");
+  app->add_flag("--access-only", c.access_only, "campaigns draw only the access.c scenarios (no topology calls)");
 }
 
 RunConfig make_config(const Common& c) {
@@ -41,6 +43,7 @@ RunConfig make_config(const Common& c) {
   cfg.oracles.kcsan = c.kcsan;
   cfg.lockless_config = c.lockless;
   cfg.max_steps = c.max_steps;
+  cfg.topology = !c.access_only;
   return cfg;
 }
 

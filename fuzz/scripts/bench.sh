@@ -26,7 +26,7 @@ done
 [[ "$trials" =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: --trials wants a positive number" >&2; exit 2; }
 [[ "$cap" =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: --time-cap wants whole seconds" >&2; exit 2; }
 
-fuzzer=${PCIRIG_FUZZ_BIN:-build/fuzz/fuzz/pcirig-fuzz}
+fuzzer=${PCIRIG_FUZZ_BIN:-build/fuzz/fuzz/pcirig-fuzz-fast}  # no ASan/UBSan: measures the campaign build
 model=${PCIRIG_MODEL_BIN:-build/release/fuzz/pcirig-model}
 for b in "$fuzzer" "$model"; do [ -x "$b" ] || { echo "bench.sh: $b missing (./run.sh bench fuzz builds it)" >&2; exit 2; }; done
 [ ${#variants[@]} -eq 0 ] && mapfile -t variants < <("$model" list-variants | awk '{print $1}')

@@ -29,7 +29,7 @@ esac
 [[ "$time_s" =~ ^[0-9]+$ ]] || { echo "fuzz.sh: --time wants seconds or N[s|m|h], got '$time_s'" >&2; exit 2; }
 [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || { echo "fuzz.sh: --jobs wants a positive number, got '$jobs'" >&2; exit 2; }
 
-fuzzer=${PCIRIG_FUZZ_BIN:-build/fuzz/fuzz/pcirig-fuzz}    # overridable for other build dirs
+fuzzer=${PCIRIG_FUZZ_BIN:-build/fuzz/fuzz/pcirig-fuzz-fast}    # no ASan/UBSan: campaigns (overridable)
 model=${PCIRIG_MODEL_BIN:-build/default/fuzz/pcirig-model}
 [ -x "$fuzzer" ] || { echo "fuzz.sh: $fuzzer missing (./run.sh fuzz builds it)" >&2; exit 2; }
 [ -x "$model" ] || { echo "fuzz.sh: $model missing (./run.sh fuzz builds it)" >&2; exit 2; }

@@ -42,7 +42,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   const char* a = std::getenv("PCIRIG_ACCESS_ONLY");
   g_cfg.topology = !(a && std::strcmp(a, "1") == 0);
   g_cfg.keep_trace = false;
-  g_cfg.step_hook = on_step;
+  const char* sc = std::getenv("PCIRIG_STATE_COUNTERS");  // 0: code coverage only (for measuring)
+  g_cfg.step_hook = sc && std::strcmp(sc, "0") == 0 ? nullptr : on_step;
   return 0;
 }
 

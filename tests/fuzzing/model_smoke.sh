@@ -2,7 +2,8 @@
 # The model's libFuzzer target on one variant in CI: RUNS executions from seed 1
 # (deterministic). A sanitizer report, a leak or a timeout fails. A model report
 # (the target aborts with "pcirig-title:") ends the run: that is the model finding
-# the variant's bug, and fails only on a variant that list-variants expects clean.
+# the variant's bug, and fails on a variant that list-variants expects clean or
+# when its kind is not one list-variants expects.
 #   model_smoke.sh FUZZER MODEL VARIANT WORK RUNS
 set -uo pipefail
 fuzzer=$1 model=$2 variant=$3 work=$4 runs=$5
@@ -26,4 +27,9 @@ if [ "$expect" = none ]; then
   echo "FAIL: $variant is expected clean but the model reported: ${title#pcirig-title: }"
   exit 1
 fi
-echo "$variant: the model found its bug (expect $expect): $(grep -m1 '^pcirig: ' "$work/fuzz.log")"
+found=$(grep -m1 '^pcirig: ' "$work/fuzz.log")
+kind=${found##*: }
+case "|$expect|" in
+  *"|$kind|"*) echo "$variant: the model found its bug (expect $expect): $found" ;;
+  *) echo "FAIL: $variant reported $kind (${title#pcirig-title: }), expected one of $expect"; exit 1 ;;
+esac

@@ -47,10 +47,12 @@ esac
 out=${out:-$PCIRIG_CACHE/images/$kernel}
 start=$(date +%s.%N)
 
-# One image build at a time per cache: run.sh, the tests and the orchestrator
+# One build at a time per kernel name: run.sh, the tests and the orchestrator
 # may all ask for the same image at once, and they share the unpacked kernel.
+# Per name, so that a 15-minute control-kernel build (which has its own lock on
+# the shared kernel tree) does not hold up the Debian image's 1 s check.
 mkdir -p "$PCIRIG_CACHE"
-exec 9>"$PCIRIG_CACHE/.images.lock"
+exec 9>"$PCIRIG_CACHE/.images-$kernel.lock"
 if ! flock -n 9; then
   log "waiting for another image build to finish"
   flock 9

@@ -5,9 +5,6 @@
 // (a message that throws out of it would leave the host deaf to the agent), and
 // every command must have its answer (reply, or disconnected) by then.
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <exception>
 #include <string_view>
 
 #include <spdlog/spdlog.h>
@@ -27,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::ChannelPeer peer;
   LineLog transcript("/dev/null");
   AgentChannel agent(peer.ctx.get_executor(), &transcript);
-  bool lost = false, done = false;
+  bool lost = false;
   agent.on_disconnect = [&](const std::string&) { lost = true; };
   agent.attach(std::move(peer.near));
   auto commands = [&]() -> asio::awaitable<void> {
@@ -36,17 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (r.ok) AgentStats::from_json(r.msg).to_json();
     }
   };
-  asio::co_spawn(peer.ctx, commands(), [&](std::exception_ptr e) {
-    done = true;
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-      std::fprintf(stderr, "agent_message: a command threw: %s\n", x.what());
-    }
-    std::abort();
-  });
-  peer.settle();
+  peer.spawn("agent_message", commands());
   fuzz::ChannelPeer::for_each_line(in, [&](std::string_view line) {
     peer.send(line);
     // The stats path on its own too (session.cpp reads stats() after each line).
@@ -54,13 +41,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!m.is_discarded() && m.is_object()) AgentStats::from_json(m).to_json();
   });
   peer.hang_up();
-  if (!lost) {
-    std::fprintf(stderr, "agent_message: the read loop ended without a disconnect (a message threw out of it)\n");
-    std::abort();
-  }
-  if (!done) {
-    std::fprintf(stderr, "agent_message: a command still waits after the agent hung up\n");
-    std::abort();
-  }
+  peer.check_ended("agent_message", lost, "the agent");
   return 0;
 }

@@ -5,6 +5,10 @@
 #pragma once
 #include <algorithm>
 #include <boost/asio.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <string>
 #include <string_view>
 
 namespace pcirig::fuzz {
@@ -43,5 +47,33 @@ struct ChannelPeer {
     far.close();
     settle();
   }
+
+  // The host's side of the exchange: a command that throws is a finding.
+  void spawn(const char* target, asio::awaitable<void> host) {
+    asio::co_spawn(ctx, std::move(host), [this, target](std::exception_ptr e) {
+      host_done = true;
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& x) {
+        std::fprintf(stderr, "%s: a command threw: %s\n", target, x.what());
+      }
+      std::abort();
+    });
+    settle();
+  }
+  // After hang_up(): the read loop must have ended by the hang-up (not by a
+  // message that threw out of it), and nothing may still wait.
+  void check_ended(const char* target, bool lost, const char* peer_name) const {
+    if (!lost) {
+      std::fprintf(stderr, "%s: the read loop ended without a disconnect (a message threw out of it)\n", target);
+      std::abort();
+    }
+    if (!host_done) {
+      std::fprintf(stderr, "%s: a command still waits after %s hung up\n", target, peer_name);
+      std::abort();
+    }
+  }
+  bool host_done = false;
 };
 }  // namespace pcirig::fuzz

@@ -5,9 +5,6 @@
 // hostile guest) can send anything. The read loop must end only by hang-up,
 // no command may throw, and nothing may still wait once QEMU is gone.
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <exception>
 #include <string_view>
 
 #include "channel_peer.h"
@@ -26,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::ChannelPeer peer;
   LineLog transcript("/dev/null");
   QmpClient qmp(peer.ctx.get_executor(), &transcript);
-  bool lost = false, done = false;
+  bool lost = false;
   qmp.on_disconnect = [&](const std::string&) { lost = true; };
   qmp.attach(std::move(peer.near));
   const auto forever = std::chrono::hours(1);
@@ -39,26 +36,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     r = co_await qmp.execute("query-pci", nullptr, forever);
     r.describe();
   };
-  asio::co_spawn(peer.ctx, storm(), [&](std::exception_ptr e) {
-    done = true;
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-      std::fprintf(stderr, "qmp_message: a command threw: %s\n", x.what());
-    }
-    std::abort();
-  });
-  peer.settle();
+  peer.spawn("qmp_message", storm());
   fuzz::ChannelPeer::for_each_line(in, [&](std::string_view line) { peer.send(line); });
   peer.hang_up();
-  if (!lost) {
-    std::fprintf(stderr, "qmp_message: the read loop ended without a disconnect (a message threw out of it)\n");
-    std::abort();
-  }
-  if (!done) {
-    std::fprintf(stderr, "qmp_message: a command still waits after QEMU hung up\n");
-    std::abort();
-  }
+  peer.check_ended("qmp_message", lost, "QEMU");
   return 0;
 }

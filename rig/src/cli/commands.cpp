@@ -160,16 +160,10 @@ int cmd_history(const std::string& db, bool json) {
   if (!fs::exists(path)) throw std::runtime_error(fmt::format("{}: no history yet (a nightly campaign writes it)", path.string()));
   HistoryDb h(path);
   auto titles = h.titles();
-  if (!json) {
+  if (json)
+    fmt::print("{}\n", history_json(titles).dump(2));
+  else
     fmt::print("{}", format_history(titles));
-    return 0;
-  }
-  nlohmann::json j = nlohmann::json::array();
-  for (auto& t : titles)
-    j.push_back({{"title", t.title}, {"first_seen", t.first_seen}, {"last_seen", t.last_seen}, {"count", t.count},
-                 {"first_campaign", t.first_campaign}, {"kernels", t.kernels}, {"topologies", t.topologies},
-                 {"best_repro", t.best_repro}, {"best_seconds", t.best_seconds}});
-  fmt::print("{}\n", j.dump(2));
   return 0;
 }
 

@@ -15,4 +15,14 @@ std::string format_history(const std::vector<TitleHistory>& titles) {
   }
   return out;
 }
+
+nlohmann::json history_json(const std::vector<TitleHistory>& titles) {
+  nlohmann::json j = nlohmann::json::array();
+  for (auto& t : titles)
+    j.push_back({{"title", t.title}, {"first_seen", t.first_seen}, {"last_seen", t.last_seen}, {"count", t.count},
+                 {"first_campaign", t.first_campaign}, {"kernels", t.kernels}, {"topologies", t.topologies},
+                 {"best_repro", t.best_repro}, {"best_seconds", t.best_seconds}});
+  return j;
+}
+
 }  // namespace pcirig

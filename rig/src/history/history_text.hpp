@@ -1,6 +1,7 @@
 // `pcirig history`: per crash title, first and last seen, how often, which kernels and
 // topologies hit it, and its best reproducer (the run that crashed soonest).
 #pragma once
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -8,4 +9,5 @@
 
 namespace pcirig {
 std::string format_history(const std::vector<TitleHistory>& titles);
+nlohmann::json history_json(const std::vector<TitleHistory>& titles);  // `pcirig history --json`
 }

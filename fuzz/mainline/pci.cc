@@ -55,11 +55,17 @@ static Co<int> pcie_flr(pci_dev* dev)
 	co_return 0;
 }
 
-/* pci_parent_bus_reset(): only a device alone on its bus below a bridge */
 static Co<int> pci_parent_bus_reset(pci_dev* dev)
 {
-	if (!dev->bus->self || dev->subordinate || dev->bus->ndevices != 1)
+	pci_dev* pdev;
+
+	if (!dev->bus->self || dev->subordinate)
 		co_return -ENOTTY;
+
+	list_for_each_entry(pdev, &dev->bus->devices, bus_list)
+		if (pdev != dev)
+			co_return -ENOTTY;
+
 	co_return co_await pci_bridge_secondary_bus_reset(dev->bus->self);
 }
 
@@ -138,13 +144,12 @@ static Co<int> pci_bus_reset(pci_bus* bus)
 static Co<void> pci_slot_lock(pci_slot* slot)
 {
 	pci_dev* bridge = slot->bus->self;
+	pci_dev* dev;
 
 	if (bridge)
 		co_await pci_dev_lock(bridge);
 
-	for (int i = 0; i < slot->bus->ndevices; i++) {
-		pci_dev* dev = slot->bus->devices[i];
-
+	list_for_each_entry(dev, &slot->bus->devices, bus_list) {
 		if (!dev->slot || dev->slot != slot)
 			continue;
 		if (dev->subordinate)
@@ -157,10 +162,9 @@ static Co<void> pci_slot_lock(pci_slot* slot)
 static Co<void> pci_slot_unlock(pci_slot* slot)
 {
 	pci_dev* bridge = slot->bus->self;
+	pci_dev* dev;
 
-	for (int i = 0; i < slot->bus->ndevices; i++) {
-		pci_dev* dev = slot->bus->devices[i];
-
+	list_for_each_entry(dev, &slot->bus->devices, bus_list) {
 		if (!dev->slot || dev->slot != slot)
 			continue;
 		if (dev->subordinate)
@@ -175,10 +179,10 @@ static Co<void> pci_slot_unlock(pci_slot* slot)
 
 static Co<void> pci_bus_lock(pci_bus* bus)
 {
-	co_await pci_dev_lock(bus->self);
-	for (int i = 0; i < bus->ndevices; i++) {
-		pci_dev* dev = bus->devices[i];
+	pci_dev* dev;
 
+	co_await pci_dev_lock(bus->self);
+	list_for_each_entry(dev, &bus->devices, bus_list) {
 		if (dev->subordinate)
 			co_await model::pci_bus_lock(dev->subordinate);
 		else
@@ -188,9 +192,9 @@ static Co<void> pci_bus_lock(pci_bus* bus)
 
 static Co<void> pci_bus_unlock(pci_bus* bus)
 {
-	for (int i = 0; i < bus->ndevices; i++) {
-		pci_dev* dev = bus->devices[i];
+	pci_dev* dev;
 
+	list_for_each_entry(dev, &bus->devices, bus_list) {
 		if (dev->subordinate)
 			co_await model::pci_bus_unlock(dev->subordinate);
 		else

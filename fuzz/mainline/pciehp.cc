@@ -50,6 +50,7 @@ static Co<void> pci_walk_bus_set_disconnected(pci_bus* parent)
 static Co<void> pciehp_unconfigure_device(controller* ctrl, bool presence)
 {
 	pci_bus* parent = ctrl->port->subordinate;
+	pci_dev *dev, *temp;
 
 	if (!presence)
 		co_await pci_walk_bus_set_disconnected(parent);
@@ -57,9 +58,7 @@ static Co<void> pciehp_unconfigure_device(controller* ctrl, bool presence)
 	co_await pci_lock_rescan_remove();
 
 	/* reverse order: VFs go before their PF */
-	for (int i = parent->ndevices - 1; i >= 0; i--) {
-		pci_dev* dev = parent->devices[i];
-
+	list_for_each_entry_safe_reverse(dev, temp, &parent->devices, bus_list) {
 		/* drivers unbind without reset_lock: see the top of this file */
 		co_await up_read(&ctrl->reset_lock);
 		co_await pci_stop_and_remove_bus_device(dev);
@@ -74,10 +73,10 @@ static Co<int> pci_scan_slot(pci_bus* parent, controller* ctrl)
 {
 	pci_dev* dev = pci_dev_by_name("ep1");
 
-	if (parent->ndevices)
+	if (!list_empty(&parent->devices))
 		co_return 0;
 	co_await down_write(&pci_bus_sem);
-	parent->devices[parent->ndevices++] = dev;
+	list_add_tail(&dev->bus_list, &parent->devices);
 	co_await up_write(&pci_bus_sem);
 	dev->is_added = false;
 	dev->driver_bound = false;

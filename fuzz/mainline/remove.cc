@@ -9,9 +9,13 @@ using namespace pcirig::model;
 
 static Co<void> pci_stop_bus_device(pci_dev* dev)
 {
-	if (pci_bus* bus = dev->subordinate)
-		for (int i = bus->ndevices - 1; i >= 0; i--)
-			co_await pci_stop_bus_device(bus->devices[i]);
+	pci_bus* bus = dev->subordinate;
+	pci_dev *child, *tmp;
+
+	/* reverse: VFs go before their PF */
+	if (bus)
+		list_for_each_entry_safe_reverse(child, tmp, &bus->devices, bus_list)
+			co_await pci_stop_bus_device(child);
 
 	/* pci_stop_dev() */
 	if (dev->is_added) {
@@ -22,20 +26,23 @@ static Co<void> pci_stop_bus_device(pci_dev* dev)
 
 static Co<void> pci_remove_bus_device(pci_dev* dev)
 {
-	if (pci_bus* bus = dev->subordinate)
-		for (int i = bus->ndevices - 1; i >= 0; i--)
-			co_await pci_remove_bus_device(bus->devices[i]);
+	pci_bus* bus = dev->subordinate;
+	pci_dev *child, *tmp;
 
-	/* pci_destroy_dev(): list_del(&dev->bus_list) */
+	if (bus)
+		list_for_each_entry_safe(child, tmp, &bus->devices, bus_list)
+			co_await pci_remove_bus_device(child);
+
+	/*
+	 * pci_destroy_dev(): device_del() first. Its bus_remove_device()
+	 * releases the driver again, so the unlink below waits for whoever
+	 * holds device_lock: a bus or slot reset cannot lose the device
+	 * from the list it unlocks.
+	 */
+	co_await device_release_driver(dev);
+
 	co_await down_write(&pci_bus_sem);
-	pci_bus* parent = dev->bus;
-	for (int i = 0; i < parent->ndevices; i++)
-		if (parent->devices[i] == dev) {
-			for (int k = i + 1; k < parent->ndevices; k++)
-				parent->devices[k - 1] = parent->devices[k];
-			parent->ndevices--;
-			break;
-		}
+	list_del(&dev->bus_list);
 	co_await up_write(&pci_bus_sem);
 }
 
@@ -47,9 +54,9 @@ static Co<void> pci_stop_and_remove_bus_device(pci_dev* dev)
 
 static Co<void> pci_bus_add_devices(pci_bus* bus)
 {
-	for (int i = 0; i < bus->ndevices; i++) {
-		pci_dev* dev = bus->devices[i];
+	pci_dev* dev;
 
+	list_for_each_entry(dev, &bus->devices, bus_list) {
 		/* pci_bus_add_device() */
 		if (!dev->is_added) {
 			co_await device_attach(dev);

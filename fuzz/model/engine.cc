@@ -106,10 +106,33 @@ std::string stack_string(const task_struct* t) {
 
 // ---- the run ----
 
+// lockdep's check when a task leaves the kernel (lockdep_sys_exit; a kworker
+// is checked after each work item the same way): nothing may still be held.
+// device_lock is novalidate but still in held_locks, so a walk that skips a
+// device on unlock is caught where it happens, not later by a hung waiter.
+static void leaked_locks_check(const task_struct& t) {
+  if (!g_world.oracles.lockdep || t.m.held.empty() || g_world.has_report) return;
+  const held_lock& h = t.m.held.front();
+  std::string body = "================================================\n"
+                     "WARNING: lock held when returning to user space!\n"
+                     "------------------------------------------------\n" +
+                     task_tag(&t) + " is leaving the kernel with locks still held!\n" +
+                     std::to_string(t.m.held.size()) + " lock(s) held by " + task_tag(&t) + ":\n";
+  for (std::size_t i = 0; i < t.m.held.size(); ++i)
+    body += " #" + std::to_string(i) + ": " + t.m.held[i].lock->name + ", at: " + t.m.held[i].fn + " <- " +
+            t.m.held[i].caller + "\n";
+  record_report(ReportKind::bad_unlock, std::string("WARNING: lock held when returning to user space in ") + h.fn, body,
+                &t);
+  throw Halt{};
+}
+
+// Each call is one syscall or work item: checked as it returns.
 static Co<void> pcirig_task(std::vector<CallSpec> calls)
 {
-	for (const CallSpec& c : calls)
+	for (const CallSpec& c : calls) {
 		co_await run_call(c);
+		leaked_locks_check(*current);
+	}
 }
 
 static bool enabled(const task_struct& t) {

@@ -101,7 +101,9 @@ void lock_acquired(lock_base* l, int mode, int irq, unsigned long* flags, bool t
   task_struct* t = current;
   if (!trylock) l->dequeue(t, mode);
   l->take(t, mode);
-  t->m.held.push_back(held_lock{l, mode, trylock, t->m.pending.fn, t->m.pending.subclass});
+  std::size_t depth = t->m.stack.size();
+  const char* caller = depth >= 2 ? t->m.stack[depth - 2] : "";
+  t->m.held.push_back(held_lock{l, mode, trylock, t->m.pending.fn, t->m.pending.subclass, caller});
   if (!l->sleeping && !l->is_map) ++t->m.preempt_count;
   if (irq == IRQ_DISABLE) {
     t->m.irqs_off = 1;
@@ -118,7 +120,8 @@ void lock_released(lock_base* l, int mode, int irq, unsigned long* flags, const 
   if (it == t->m.held.rend() || !l->held_by(t)) {
     oops(ReportKind::bad_unlock, "WARNING: bad unlock balance in " + title_func(t),
          std::string("WARNING: bad unlock balance detected!\n") + task_tag(t) + " is trying to release lock (" +
-             l->name + ") at: " + p.fn + "\nbut there are no more locks to release!");
+             l->name + ") at: " + p.fn + "\nbut there are no more locks to release!\nCall Trace:\n " +
+             stack_string(t));
   }
   t->m.held.erase(std::next(it).base());
   l->give(t, mode);

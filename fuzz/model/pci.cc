@@ -42,12 +42,24 @@ const char* name_of(const char* dev, const char* what) {
   return buf[used++];
 }
 
+// Boot-time topology: plain stores, before any task runs (no oracle sees them).
 void add_to_bus(pci_bus& b, pci_dev& d) {
   d.bus = &b;
-  b.devices[b.ndevices++] = &d;
+  d.bus_list.prev = b.devices.prev;
+  d.bus_list.next = &b.devices;
+  b.devices.prev->next = &d.bus_list;
+  b.devices.prev = &d.bus_list;
 }
 
 }  // namespace
+
+pci_dev* pci_bus_entry(list_head* pos, list_head* head) {
+  kasan_check(pos, sizeof *pos, false, nullptr);  // poison: general protection fault
+  if (pos == head) return nullptr;
+  for (pci_dev& d : g_devs)
+    if (&d.bus_list == pos) return &d;
+  std::abort();  // a bus list links only pci_devs
+}
 
 pci_dev* pci_dev_by_id(int id) noexcept { return (id >= 0 && id < MAX_DEVS) ? &g_devs[id] : nullptr; }
 int run_ndevs() noexcept { return MAX_DEVS; }
@@ -100,6 +112,7 @@ void pci_reset_globals(int /*ndevs*/) {
   for (int b = 0; b < 4; ++b) {
     g_bus[b] = pci_bus{};
     g_bus[b].name = bus_names[b];
+    g_bus[b].devices.next = g_bus[b].devices.prev = &g_bus[b].devices;
   }
   for (int d : {DEV0, DEV1, RP0, RP1}) add_to_bus(g_bus[0], g_devs[d]);
   add_to_bus(g_bus[1], g_devs[EP1]);

@@ -44,7 +44,8 @@ const void* kasan_check(const void* p, std::size_t size, bool write, const char*
                   "#PF: supervisor %s access in kernel mode",
                   static_cast<unsigned long>(a), write ? "write" : "read");
     oops(ReportKind::list_corruption,
-         "BUG: unable to handle kernel NULL pointer dereference in " + title_func(current, true), buf);
+         "BUG: unable to handle kernel NULL pointer dereference in " + title_func(current, true),
+         std::string(buf) + "\nCall Trace:\n " + stack_string(current));
   }
   if ((a >> 47) != 0) {  // LIST_POISON1/2 (+offsets) are non-canonical on x86-64
     std::snprintf(buf, sizeof buf,
@@ -52,7 +53,8 @@ const void* kasan_check(const void* p, std::size_t size, bool write, const char*
                   "(a list walk followed a poisoned pointer: LIST_POISON1 = 0xdead000000000100, "
                   "LIST_POISON2 = 0xdead000000000122)",
                   static_cast<unsigned long>(a));
-    oops(ReportKind::list_corruption, "general protection fault in " + title_func(current, true), buf);
+    oops(ReportKind::list_corruption, "general protection fault in " + title_func(current, true),
+         std::string(buf) + "\nCall Trace:\n " + stack_string(current));
   }
   const StackObject* o = stack_object_at(p);
   if (o && o->died != 0) {

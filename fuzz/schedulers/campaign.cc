@@ -1,6 +1,7 @@
 // Random scenarios under random or PCT schedules, one seed per run.
 #include <chrono>
 
+#include "pcirig/model/findings.h"
 #include "pcirig/model/schedulers.h"
 
 namespace pcirig::model {
@@ -31,6 +32,11 @@ CampaignResult campaign(SchedulerKind s, const RunConfig& cfg_in, std::uint64_t 
       r = run_scenario(sc, ch, cfg);
     }
     ++res.runs;
+    if (r.has_report && cfg.skip_known)
+      if (const Finding* f = known_finding(r.report)) {
+        ++res.known[f->name];
+        continue;
+      }
     if (r.has_report) {
       res.found = true;
       res.input = to_bytes(r);

@@ -2,6 +2,7 @@
 // iterative context bounding): replay a prefix of decisions, continue
 // non-preemptively, then backtrack to the deepest decision with an untried
 // alternative that stays within the bound.
+#include "pcirig/model/findings.h"
 #include "pcirig/model/schedulers.h"
 
 namespace pcirig::model {
@@ -53,7 +54,9 @@ DfsResult dfs_explore(const Scenario& sc, const RunConfig& cfg_in, int bound, st
     DfsChooser ch(prefix);
     RunResult r = run_scenario(sc, ch, cfg);
     ++res.schedules;
-    if (r.has_report) {
+    const Finding* known = r.has_report && cfg.skip_known ? known_finding(r.report) : nullptr;
+    if (known) ++res.known[known->name];
+    if (r.has_report && !known) {
       res.found = true;
       res.input = to_bytes(r);
       res.first = std::move(r);

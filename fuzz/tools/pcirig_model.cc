@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "pcirig/model/findings.h"
 #include "pcirig/model/input_file.h"
 #include "pcirig/model/run.h"
 #include "pcirig/model/schedulers.h"
@@ -21,6 +22,7 @@ struct Common {
   bool lockless = false;
   unsigned long long max_steps = 3000;
   bool access_only = false;
+  bool skip_known = false;
 };
 
 void add_common(CLI::App* app, Common& c, bool variant_required) {
@@ -30,6 +32,13 @@ void add_common(CLI::App* app, Common& c, bool variant_required) {
   app->add_flag("--lockless-config", c.lockless, "CONFIG_PCI_LOCKLESS_CONFIG: kernel reads skip pci_lock");
   app->add_option("--max-steps", c.max_steps, "scheduling points per run");
   app->add_flag("--access-only", c.access_only, "campaigns draw only the access.c scenarios (no topology calls)");
+  app->add_flag("--skip-known", c.skip_known, "searches count mainline's known findings apart and go on (findings)");
+}
+
+// One line per known finding a search skipped: name, count.
+void print_known(const std::map<std::string, std::uint64_t>& known, const char* unit) {
+  for (const auto& [name, n] : known)
+    std::printf("known finding skipped: %s (%llu %s)\n", name.c_str(), static_cast<unsigned long long>(n), unit);
 }
 
 RunConfig make_config(const Common& c) {
@@ -44,6 +53,7 @@ RunConfig make_config(const Common& c) {
   cfg.lockless_config = c.lockless;
   cfg.max_steps = c.max_steps;
   cfg.topology = !c.access_only;
+  cfg.skip_known = c.skip_known;
   return cfg;
 }
 
@@ -95,6 +105,7 @@ int main(int argc, char** argv) {
 
   bool list_functions = false;
   auto* list = app.add_subcommand("list-variants", "list the variants, their base era and what they are expected to show");
+  auto* findings = app.add_subcommand("list-findings", "mainline's known findings: what --skip-known counts apart");
   list->add_flag("--functions", list_functions, "also list the kernel functions each variant replaces");
 
   Common rc;
@@ -170,6 +181,10 @@ int main(int argc, char** argv) {
       }
       return 0;
     }
+    if (*findings) {
+      for (const Finding& f : known_findings()) std::printf("%-28s %s\n", f.name, f.summary);
+      return 0;
+    }
     if (*repro) {
       SavedInput in = read_input_file(repro_file);
       if (rc.variant.empty()) rc.variant = in.variant;
@@ -197,6 +212,8 @@ int main(int argc, char** argv) {
         print_run(r, cfg);
         if (in.has_header && !in.title.empty() && r.has_report && r.report.title != in.title)
           std::printf("\nnote: the file expected '%s'\n", in.title.c_str());
+        if (const Finding* f = r.has_report ? known_finding(r.report) : nullptr)
+          std::printf("\nknown finding: %s: %s (docs/model.md)\n", f->name, f->summary);
       }
       return r.has_report ? 1 : 0;
     }
@@ -217,6 +234,7 @@ int main(int argc, char** argv) {
       CampaignResult c = campaign(kind, cfg, seed, time_cap, runs, depth);
       std::printf("%s on %s, seed %llu: %llu runs in %.2f s (%.0f runs/s)\n", scheduler_name(kind), cfg.variant->name,
                   seed, static_cast<unsigned long long>(c.runs), c.seconds, c.runs / (c.seconds > 0 ? c.seconds : 1e-9));
+      print_known(c.known, "runs");
       if (!c.found) {
         std::printf("no report\n");
         return 0;
@@ -237,6 +255,7 @@ int main(int argc, char** argv) {
       std::printf("dfs on %s, scenario %s, preemption bound %d\n", cfg.variant->name, scenario_string(s).c_str(), bound);
       std::fflush(stdout);
       DfsResult d = dfs_explore(s, cfg, bound, max_sched);
+      print_known(d.known, "schedules");
       if (d.found) {
         std::printf("report after %llu schedules: %s: %s\n", static_cast<unsigned long long>(d.schedules),
                     kind_name(d.first.report.kind), d.first.report.title.c_str());

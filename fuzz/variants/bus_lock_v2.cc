@@ -11,10 +11,10 @@ using namespace pcirig::model;
 
 static Co<void> pci_bus_lock(pci_bus* bus)
 {
-	co_await pci_dev_lock(bus->self);
-	for (int i = 0; i < bus->ndevices; i++) {
-		pci_dev* dev = bus->devices[i];
+	pci_dev* dev;
 
+	co_await pci_dev_lock(bus->self);
+	list_for_each_entry(dev, &bus->devices, bus_list) {
 		co_await pci_dev_lock(dev);
 		if (dev->subordinate)
 			co_await model::pci_bus_lock(dev->subordinate);
@@ -23,9 +23,9 @@ static Co<void> pci_bus_lock(pci_bus* bus)
 
 static Co<void> pci_bus_unlock(pci_bus* bus)
 {
-	for (int i = 0; i < bus->ndevices; i++) {
-		pci_dev* dev = bus->devices[i];
+	pci_dev* dev;
 
+	list_for_each_entry(dev, &bus->devices, bus_list) {
 		if (dev->subordinate)
 			co_await model::pci_bus_unlock(dev->subordinate);
 		co_await pci_dev_unlock(dev);

@@ -15,6 +15,7 @@ using namespace pcirig::model;
 static Co<void> pciehp_unconfigure_device(controller* ctrl, bool presence)
 {
 	pci_bus* parent = ctrl->port->subordinate;
+	pci_dev *dev, *temp;
 
 	if (!presence) {
 		/* pci_walk_bus(parent, pci_dev_set_disconnected, NULL) */
@@ -26,8 +27,8 @@ static Co<void> pciehp_unconfigure_device(controller* ctrl, bool presence)
 	co_await pci_lock_rescan_remove();
 
 	/* reverse order: VFs go before their PF */
-	for (int i = parent->ndevices - 1; i >= 0; i--)
-		co_await pci_stop_and_remove_bus_device(parent->devices[i]);
+	list_for_each_entry_safe_reverse(dev, temp, &parent->devices, bus_list)
+		co_await pci_stop_and_remove_bus_device(dev);
 
 	co_await pci_unlock_rescan_remove();
 }
@@ -41,12 +42,12 @@ static Co<int> pciehp_configure_device(controller* ctrl)
 	co_await pci_lock_rescan_remove();
 
 	/* pci_scan_slot(): the slot's device comes back (a new pci_dev) */
-	if (parent->ndevices) {
+	if (!list_empty(&parent->devices)) {
 		ret = -EEXIST;
 		goto out;
 	}
 	co_await down_write(&pci_bus_sem);
-	parent->devices[parent->ndevices++] = dev;
+	list_add_tail(&dev->bus_list, &parent->devices);
 	co_await up_write(&pci_bus_sem);
 	dev->is_added = false;
 	dev->driver_bound = false;

@@ -28,9 +28,9 @@ static Co<int> pci_reset_function(pci_dev* dev)
 
 static Co<void> pci_slot_lock(pci_slot* slot)
 {
-	for (int i = 0; i < slot->bus->ndevices; i++) {
-		pci_dev* dev = slot->bus->devices[i];
+	pci_dev* dev;
 
+	list_for_each_entry(dev, &slot->bus->devices, bus_list) {
 		if (!dev->slot || dev->slot != slot)
 			continue;
 		co_await pci_dev_lock(dev);
@@ -41,9 +41,9 @@ static Co<void> pci_slot_lock(pci_slot* slot)
 
 static Co<void> pci_slot_unlock(pci_slot* slot)
 {
-	for (int i = 0; i < slot->bus->ndevices; i++) {
-		pci_dev* dev = slot->bus->devices[i];
+	pci_dev* dev;
 
+	list_for_each_entry(dev, &slot->bus->devices, bus_list) {
 		if (!dev->slot || dev->slot != slot)
 			continue;
 		if (dev->subordinate)
@@ -54,9 +54,9 @@ static Co<void> pci_slot_unlock(pci_slot* slot)
 
 static Co<void> pci_bus_lock(pci_bus* bus)
 {
-	for (int i = 0; i < bus->ndevices; i++) {
-		pci_dev* dev = bus->devices[i];
+	pci_dev* dev;
 
+	list_for_each_entry(dev, &bus->devices, bus_list) {
 		co_await pci_dev_lock(dev);
 		if (dev->subordinate)
 			co_await model::pci_bus_lock(dev->subordinate);
@@ -65,9 +65,9 @@ static Co<void> pci_bus_lock(pci_bus* bus)
 
 static Co<void> pci_bus_unlock(pci_bus* bus)
 {
-	for (int i = 0; i < bus->ndevices; i++) {
-		pci_dev* dev = bus->devices[i];
+	pci_dev* dev;
 
+	list_for_each_entry(dev, &bus->devices, bus_list) {
 		if (dev->subordinate)
 			co_await model::pci_bus_unlock(dev->subordinate);
 		co_await pci_dev_unlock(dev);

@@ -18,6 +18,7 @@
 #include <cstdint>
 
 #include "pcirig/model/co.h"
+#include "pcirig/model/list.h"
 #include "pcirig/model/locks.h"
 #include "pcirig/model/sched.h"
 #include "pcirig/model/wait.h"
@@ -48,13 +49,10 @@ struct pci_slot;
 struct controller;
 struct vfio_pci_core_device;
 
-inline constexpr int MAX_BUS_DEVICES = 4;
-
 struct pci_bus {
   const char* name = "";
   pci_dev* self = nullptr;  // the bridge above (nullptr: root bus)
-  pci_dev* devices[MAX_BUS_DEVICES] = {};
-  int ndevices = 0;
+  list_head devices{};      // of pci_dev.bus_list, changed under pci_bus_sem (write)
   pci_slot* slot = nullptr;  // bus->slots: at most one here
 };
 
@@ -109,6 +107,7 @@ struct pci_dev {
   u32 config[16] = {};          // the first 64 bytes of config space
 
   // topology and state
+  list_head bus_list{};            // on bus->devices; LIST_POISON after pci_destroy_dev()
   pci_bus* bus = nullptr;
   pci_bus* subordinate = nullptr;  // a bridge's secondary bus
   pci_slot* slot = nullptr;
@@ -163,6 +162,28 @@ extern struct mutex pci_slot_mutex;
 pci_dev* pci_dev_by_name(const char* name) noexcept;
 pci_bus* pci_root_bus() noexcept;
 controller* pciehp_controller() noexcept;  // rp0's
+// list_for_each_entry(dev, &bus->devices, bus_list) and its reverse, as the
+// kernel walks a bus: each step follows the entry's own next (prev) pointer,
+// checked as a dereference. A walker that slept on a device's lock while
+// pci_destroy_dev() unlinked it follows LIST_POISON and oopses there, as the
+// kernel does. Not scheduling points: the locks taken inside the loop are.
+pci_dev* pci_bus_entry(list_head* pos, list_head* head);  // container_of, nullptr at head
+#define list_for_each_entry(pos, head, member) \
+  for (pos = ::pcirig::model::pci_bus_entry((head)->next, head); pos; \
+       pos = ::pcirig::model::pci_bus_entry(pos->member.next, head))
+#define list_for_each_entry_reverse(pos, head, member) \
+  for (pos = ::pcirig::model::pci_bus_entry((head)->prev, head); pos; \
+       pos = ::pcirig::model::pci_bus_entry(pos->member.prev, head))
+// The _safe forms read n before the body runs, so the body may unlink pos.
+#define list_for_each_entry_safe(pos, n, head, member) \
+  for (pos = ::pcirig::model::pci_bus_entry((head)->next, head), \
+      n = pos ? ::pcirig::model::pci_bus_entry(pos->member.next, head) : nullptr; \
+       pos; pos = n, n = pos ? ::pcirig::model::pci_bus_entry(pos->member.next, head) : nullptr)
+#define list_for_each_entry_safe_reverse(pos, n, head, member) \
+  for (pos = ::pcirig::model::pci_bus_entry((head)->prev, head), \
+      n = pos ? ::pcirig::model::pci_bus_entry(pos->member.prev, head) : nullptr; \
+       pos; pos = n, n = pos ? ::pcirig::model::pci_bus_entry(pos->member.prev, head) : nullptr)
+
 // pci_upstream_bridge(): bus->self, nullptr on the root bus.
 inline pci_dev* pci_upstream_bridge(pci_dev* dev) { return dev->bus ? dev->bus->self : nullptr; }
 

@@ -34,6 +34,9 @@ struct RunConfig {
   // Campaigns draw topology scenarios (hot-plug, vfio, AER ...) too; false:
   // only the access.c calls on dev0/dev1 (inputs without the topology bit).
   bool topology = true;
+  // Searches (campaign, dfs_explore) count the known findings of mainline
+  // (findings.h) apart and go on; a replay always reports them.
+  bool skip_known = false;
 };
 
 struct RunResult {

@@ -24,6 +24,7 @@ struct held_lock {
   bool trylock;
   const char* fn;  // where it was taken
   int subclass = 0;
+  const char* caller = "";  // fn's caller: which walk or path took it
 };
 
 struct task_struct {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,7 @@ struct CampaignResult {
   double seconds = 0;
   RunResult first;                  // the first report's run
   std::vector<std::uint8_t> input;  // its bytes, replayable with run_bytes
+  std::map<std::string, std::uint64_t> known;  // skip_known: runs per known finding
 };
 CampaignResult campaign(SchedulerKind s, const RunConfig& cfg, std::uint64_t seed, double time_cap_s,
                         std::uint64_t max_runs, int pct_depth = 3);
@@ -94,6 +96,7 @@ struct DfsResult {
   bool complete = false;  // false: stopped by max_schedules
   RunResult first;
   std::vector<std::uint8_t> input;
+  std::map<std::string, std::uint64_t> known;  // skip_known: schedules per known finding
 };
 DfsResult dfs_explore(const Scenario& sc, const RunConfig& cfg, int bound, std::uint64_t max_schedules);
 

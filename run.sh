@@ -4,7 +4,7 @@
 #   ./run.sh nightly [--plan F] [--hours H] [--parallel N] [--resume DIR] [--shard I/N] | nightly merge DIR... | history
 #   ./run.sh fuzz [--variant V] [--time T] [--jobs J]   libFuzzer corpus run on the model
 #   ./run.sh fuzz --target NAME [--time T] [--jobs J]   libFuzzer run on one parser of untrusted input
-#   ./run.sh repro FILE|RUNDIR [--minimize]             replay a saved model input or rig run
+#   ./run.sh repro FILE|RUNDIR|BUNDLE [--attempts N] [--time-limit T] [--parallel P] [--minimize] | bundle RUNDIR [--with-kernel]
 #   ./run.sh bench fuzz|rig|control --json FILE [...]   benchmarks that print figures
 #   ./run.sh images [--kernel debian|fixed|regression[-lockdep|-kasan]]   build guest kernels and initramfs
 #   ./run.sh golden [KIND...]       capture real crash consoles from the guest (crash test module)
@@ -106,8 +106,12 @@ case "$cmd" in
     exec fuzz/scripts/fuzz.sh "$@" ;;
   repro)
     setup_packages; build default
-    target=${1:?usage: ./run.sh repro FILE|RUNDIR [--minimize]}
+    target=${1:?usage: ./run.sh repro FILE|RUNDIR|BUNDLE [--attempts N] [--time-limit T] [--parallel P] [--minimize]}
+    # A run directory or crash bundle: the rig (docs/repro.md); a file: the model's exact replay.
     if [ -d "$target" ]; then exec "$rig" repro "$@"; else exec "$model" repro "$@"; fi ;;
+  bundle)
+    setup_packages; build default
+    exec "$rig" bundle "$@" ;;
   bench)
     what=${1:?usage: ./run.sh bench fuzz|rig|control --json FILE}; shift
     setup_packages

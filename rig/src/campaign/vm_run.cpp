@@ -4,6 +4,7 @@
 
 #include "campaign/cell_topology.hpp"
 #include "campaign/run_cell.hpp"
+#include "repro/bundle.hpp"
 #include "session/session.hpp"
 #include "util/clock.hpp"
 
@@ -36,6 +37,7 @@ RunRecord run_vm_cell(const CellContext& ctx, const PlannedRun& run) {
   o.status_line = false;  // the campaign draws its own
   SessionOutcome out = run_session(o);
   const auto& r = out.result;
+  leave_crash_bundle(out.run_dir, r, false);
   RunRecord rec;
   rec.kind = "vm";
   rec.result = r.value("result", "infra");

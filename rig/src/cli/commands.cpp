@@ -19,6 +19,8 @@
 #include "hotplug/injector.hpp"
 #include "images/kernel_image.hpp"
 #include "qemu/accel_probe.hpp"
+#include "repro/bundle.hpp"
+#include "repro/repro_command.hpp"
 #include "session/session.hpp"
 #include "util/duration.hpp"
 #include "util/line_log.hpp"
@@ -147,11 +149,12 @@ SessionOptions make_options(const Common& c) {
   return o;
 }
 
-int cmd_stress(const Common& c) {
+int cmd_stress(const Common& c, bool bundle_with_kernel) {
   if (c.check_only) return cmd_check(c);
   SessionOptions o = make_options(c);
   auto out = run_session(o);
   print_summary(out);
+  leave_crash_bundle(out.run_dir, out.result, bundle_with_kernel);
   return out.exit_code;
 }
 
@@ -165,54 +168,6 @@ int cmd_history(const std::string& db, bool json) {
   else
     fmt::print("{}", format_history(titles));
   return 0;
-}
-
-int cmd_repro(const std::string& rundir, const std::string& accel, const std::string& runs_dir, bool follow_journal) {
-  fs::path d(rundir);
-  if (!fs::exists(d / "config.yaml")) throw std::runtime_error(fmt::format("{}: no config.yaml (not a run directory)", rundir));
-  SessionOptions o;
-  o.topo = load_topology_file((d / "config.yaml").string());
-  auto seed_text = read_file_text(d / "seed");
-  if (!seed_text.empty()) o.topo.seed = std::stoull(seed_text);
-  // The same kernel: the image.json saved in the run (its files must still exist),
-  // else the image of the same name in the cache.
-  try {
-    o.image = find_kernel_image((d / "image.json").string(), false);
-  } catch (const std::exception&) {
-    auto info = nlohmann::json::parse(read_file_text(d / "image.json"), nullptr, false);
-    std::string name = info.is_discarded() ? "debian" : info.value("name", "debian");
-    o.image = find_kernel_image(name, true);
-    auto want = info.is_discarded() ? "" : info.value("cache_key", "");
-    if (o.image.info.value("cache_key", "") != want)
-      spdlog::warn("kernel image '{}' has changed since the run (cache_key differs): not an exact replay", name);
-  }
-  o.accel = accel;
-  if (o.accel.empty() && fs::exists(d / "accel.json"))
-    o.accel = nlohmann::json::parse(read_file_text(d / "accel.json")).value("accel", "");
-  o.runs_dir = runs_dir.empty() ? d.parent_path() : fs::path(runs_dir);
-  o.tag = "repro";
-  if (follow_journal) o.replay = replay_ops_from_journal(read_file_text(d / "journal.jsonl"));
-  o.status_line = isatty(STDERR_FILENO);
-  auto out = run_session(o);
-  print_summary(out);
-  if (fs::exists(d / "result.json")) {
-    auto before = nlohmann::json::parse(read_file_text(d / "result.json"), nullptr, false);
-    if (!before.is_discarded()) {
-      std::string bt = before.contains("crash") ? before["crash"].value("title", "") : before.value("result", "");
-      std::string nt = out.result.contains("crash") ? out.result["crash"].value("title", "") : out.result.value("result", "");
-      // Under TCG the interleaving is not replayed, so the same bug can show as another
-      // report kind (a GPF where there was a paging fault): the crashing function decides.
-      auto fn = [](const nlohmann::json& r) {
-        return r.contains("crash") ? r["crash"].value("function", "") : std::string();
-      };
-      std::string verdict = bt == nt ? "REPRODUCED"
-                            : (!fn(before).empty() && fn(before) == fn(out.result))
-                                ? "REPRODUCED in the same function (" + fn(before) + "), as another report"
-                                : "different outcome";
-      fmt::print("  original: {}\n  replay:   {}\n  {}\n", bt, nt, verdict);
-    }
-  }
-  return out.exit_code;
 }
 
 int cmd_bench_rig(const Common& c, const std::string& json_out, int boots) {
@@ -405,13 +360,26 @@ int cli_main(int argc, char** argv) {
   history->add_option("--history", hist_db, "history database (default: <repo>/runs/history.sqlite)");
   history->add_flag("--json", hist_json, "as JSON");
 
-  std::string repro_dir, repro_accel, repro_runs;
+  ReproRequest repro_o;
+  std::string repro_dir, repro_runs, repro_limit;
   bool repro_seed_only = false;
-  auto* repro = app.add_subcommand("repro", "re-run a saved run: same config, seed, kernel, following its journal");
-  repro->add_option("RUNDIR", repro_dir, "run directory")->required();
-  repro->add_option("--accel", repro_accel, "override the accelerator");
-  repro->add_option("--runs-dir", repro_runs, "where the new run goes (default: beside RUNDIR)");
+  auto* repro = app.add_subcommand("repro", "replay a saved crash N times (a run directory or a crash bundle): rate, times, titles");
+  repro->add_option("PATH", repro_dir, "run directory or crash bundle")->required();
+  repro->add_option("--attempts", repro_o.options.attempts, "attempts")->capture_default_str()->check(CLI::Range(1, 1000));
+  repro->add_option("--time-limit", repro_limit, "give an attempt up after this long (default: 60s, or twice the original's time to crash)");
+  repro->add_option("--parallel", repro_o.options.parallel, "attempts at once")->capture_default_str()->check(CLI::Range(1, 64));
+  repro->add_option("--json", repro_o.json_out, "write the verdict here as JSON");
+  repro->add_option("--accel", repro_o.options.accel, "override the accelerator")->check(CLI::IsMember({"auto", "kvm", "tcg"}));
+  repro->add_option("--runs-dir", repro_runs, "where the attempts' runs go (default: <repo>/runs)");
   repro->add_flag("--seed-only", repro_seed_only, "let the seeded PRNG drive the storm instead of the journal");
+
+  std::string bundle_dir, bundle_out;
+  bool bundle_kernel = false, stress_bundle_kernel = false;
+  auto* bundle = app.add_subcommand("bundle", "write a run's crash bundle: everything to replay it elsewhere");
+  bundle->add_option("RUNDIR", bundle_dir, "run directory")->required();
+  bundle->add_option("--out", bundle_out, "the bundle directory (default: RUNDIR/bundle)");
+  bundle->add_flag("--with-kernel", bundle_kernel, "carry the kernel image and initramfs too");
+  stress->add_flag("--with-kernel", stress_bundle_kernel, "a crash's bundle carries the kernel image and initramfs too");
 
   auto* bench = app.add_subcommand("bench", "benchmarks that print figures");
   bench->require_subcommand(1);
@@ -440,7 +408,7 @@ int cli_main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
   try {
-    if (*stress) return cmd_stress(stress_o);
+    if (*stress) return cmd_stress(stress_o, stress_bundle_kernel);
     if (*merge) return merge_campaigns(merge_dirs, merge_out, night_history);
     if (*nightly) {
       if (!night_hours.empty()) {
@@ -456,7 +424,21 @@ int cli_main(int argc, char** argv) {
       return run_campaign(night_o);
     }
     if (*history) return cmd_history(hist_db, hist_json);
-    if (*repro) return cmd_repro(repro_dir, repro_accel, repro_runs, !repro_seed_only);
+    if (*repro) {
+      repro_o.path = repro_dir;
+      repro_o.options.runs_dir = repro_runs.empty() ? default_runs_dir() : fs::path(repro_runs);
+      repro_o.options.follow_journal = !repro_seed_only;
+      if (!repro_limit.empty()) {
+        auto t = parse_duration_seconds(repro_limit);
+        if (!t || *t <= 0) throw std::runtime_error(fmt::format("--time-limit '{}': not a duration like 60s, 2m", repro_limit));
+        repro_o.options.time_limit_s = *t, repro_o.time_limit_given = true;
+      }
+      return run_repro(repro_o);
+    }
+    if (*bundle) {
+      fmt::print("{}\n", write_bundle(bundle_dir, bundle_out, bundle_kernel).string());
+      return 0;
+    }
     if (*brig) return cmd_bench_rig(brig_o, brig_json, brig_boots);
     if (*bctl) {
       auto f = parse_duration_seconds(bctl_fixed), l = parse_duration_seconds(bctl_limit);

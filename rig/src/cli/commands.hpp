@@ -1,4 +1,4 @@
-// pcirig's command line: stress, nightly [merge], history, repro, bench rig|control.
+// pcirig's command line: stress, nightly [merge], history, repro, bundle, bench rig|control.
 #pragma once
 
 namespace pcirig {

@@ -1,0 +1,22 @@
+// `pcirig repro PATH` for a run directory or a crash bundle: check the input, find the
+// kernel, run the attempts, print and save the verdict (docs/repro.md).
+#pragma once
+#include <filesystem>
+#include <string>
+
+#include "repro/attempts.hpp"
+
+namespace pcirig {
+
+struct ReproRequest {
+  std::filesystem::path path;
+  ReproOptions options;
+  bool time_limit_given = false;     // else: 60 s, or twice the original's time to crash if longer
+  std::string json_out;
+  bool minimize = false;
+};
+
+// The exit code: 0 reproduced at least once, 1 not, 2 no verdict (infrastructure).
+// Bad input throws ReproInputError (or ConfigError) before any guest starts.
+int run_repro(ReproRequest req);
+}  // namespace pcirig

@@ -14,6 +14,9 @@
  *   needing CONFIG_DEBUG_ATOMIC_SLEEP: sleep_atomic; any kernel: sched_atomic
  *   needing CONFIG_KFENCE: kfence; CONFIG_UBSAN: ubsan;
  *   CONFIG_WQ_WATCHDOG: wq_lockup
+ *   real deadlocks, left for the rig to find (no report of their own):
+ *       deadlock_abba deadlock_rwsem deadlock_cycle3, each optionally
+ *       followed by a PCI function ("deadlock_abba 0000:01:00.0")
  *
  * Each kind has its own noinline function so the report's first meaningful
  * frame, and so the title, names what happened.
@@ -26,7 +29,10 @@
 #include <linux/kfence.h>
 #include <linux/list.h>
 #include <linux/module.h>
+#include <linux/kthread.h>
 #include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/rwsem.h>
 #include <linux/preempt.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -321,6 +327,157 @@ static noinline void crashtest_wq_lockup(void)
 	queue_work_on(0, system_wq, &crashtest_starved_work);
 }
 
+
+/*
+ * Real deadlocks between kernel threads, formed on demand and never undone (the
+ * module cannot be unloaded afterwards). Lock A is the device lock of the PCI
+ * function named after the kind, as in the hot-plug deadlocks this rig hunts:
+ * the workload's resets and an unplug of that function then block behind it.
+ * Without a function A is a mutex of this module. Both are outside lockdep's
+ * validation (device_lock always is, A is made so), so lockdep does not see the
+ * cycle coming and report it first; it still lists every held lock (sysrq d).
+ *
+ * Every task takes its first lock, then waits until all have theirs: past that
+ * point the cycle cannot be avoided, and the trigger returns saying "formed".
+ */
+static DEFINE_MUTEX(crashtest_dl_a);
+static DEFINE_MUTEX(crashtest_dl_b);
+static DEFINE_MUTEX(crashtest_dl_c);
+static DECLARE_RWSEM(crashtest_dl_sem);
+static struct device *crashtest_dl_dev;
+static DECLARE_COMPLETION(crashtest_dl_go);
+static atomic_t crashtest_dl_holding = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(crashtest_dl_wq);
+
+static void crashtest_dl_lock_a(void)
+{
+	if (crashtest_dl_dev)
+		device_lock(crashtest_dl_dev);
+	else
+		mutex_lock(&crashtest_dl_a);
+}
+
+static void crashtest_dl_hold_first(void)
+{
+	atomic_inc(&crashtest_dl_holding);
+	wake_up(&crashtest_dl_wq);
+	wait_for_completion(&crashtest_dl_go);
+}
+
+/* Each task has its own function, so a hung-task title names its part. */
+static noinline int crashtest_abba_a_then_b(void *unused)
+{
+	crashtest_dl_lock_a();
+	crashtest_dl_hold_first();
+	mutex_lock(&crashtest_dl_b);
+	return 0;
+}
+
+static noinline int crashtest_abba_b_then_a(void *unused)
+{
+	mutex_lock(&crashtest_dl_b);
+	crashtest_dl_hold_first();
+	crashtest_dl_lock_a();
+	return 0;
+}
+
+/* The writer holds A and queues for the rwsem, which a reader holds while it waits for A. */
+static noinline int crashtest_rwsem_writer(void *unused)
+{
+	crashtest_dl_lock_a();
+	crashtest_dl_hold_first();
+	down_write(&crashtest_dl_sem);
+	return 0;
+}
+
+static noinline int crashtest_rwsem_reader(void *unused)
+{
+	down_read(&crashtest_dl_sem);
+	crashtest_dl_hold_first();
+	crashtest_dl_lock_a();
+	return 0;
+}
+
+/* A -> B -> C -> A over three tasks. */
+static noinline int crashtest_cycle3_a_then_b(void *unused)
+{
+	crashtest_dl_lock_a();
+	crashtest_dl_hold_first();
+	mutex_lock(&crashtest_dl_b);
+	return 0;
+}
+
+static noinline int crashtest_cycle3_b_then_c(void *unused)
+{
+	mutex_lock(&crashtest_dl_b);
+	crashtest_dl_hold_first();
+	mutex_lock(&crashtest_dl_c);
+	return 0;
+}
+
+static noinline int crashtest_cycle3_c_then_a(void *unused)
+{
+	mutex_lock(&crashtest_dl_c);
+	crashtest_dl_hold_first();
+	crashtest_dl_lock_a();
+	return 0;
+}
+
+static bool crashtest_dl_used;
+
+static void crashtest_deadlock(const char *kind, const char *bdf, int (*const fns[])(void *), int n)
+{
+	unsigned int dom, bus, slot, fn;
+	int i;
+
+	if (crashtest_dl_used) {
+		pr_warn("pcirig_crashtest: one deadlock per boot\n");
+		return;
+	}
+	if (bdf && *bdf) {
+		struct pci_dev *pdev = NULL;
+
+		if (sscanf(bdf, "%x:%x:%x.%x", &dom, &bus, &slot, &fn) == 4)
+			pdev = pci_get_domain_bus_and_slot(dom, bus, PCI_DEVFN(slot, fn));
+		if (!pdev) {
+			pr_warn("pcirig_crashtest: no PCI function '%s'\n", bdf);
+			return;
+		}
+		crashtest_dl_dev = &pdev->dev;  /* the reference is kept: the lock stays held */
+	}
+	crashtest_dl_used = true;
+	for (i = 0; i < n; i++)
+		kthread_run(fns[i], NULL, "dl-%s/%d", kind + strlen("deadlock_"), i);
+	wait_event(crashtest_dl_wq, atomic_read(&crashtest_dl_holding) == n);
+	complete_all(&crashtest_dl_go);
+	pr_info("pcirig_crashtest: %s formed: %d tasks, lock A is %s\n", kind, n,
+		crashtest_dl_dev ? dev_name(crashtest_dl_dev) : "crashtest_dl_a");
+}
+
+static const char *crashtest_arg;
+
+static noinline void crashtest_deadlock_abba(void)
+{
+	static int (*const fns[])(void *) = { crashtest_abba_a_then_b, crashtest_abba_b_then_a };
+
+	crashtest_deadlock("deadlock_abba", crashtest_arg, fns, ARRAY_SIZE(fns));
+}
+
+static noinline void crashtest_deadlock_rwsem(void)
+{
+	static int (*const fns[])(void *) = { crashtest_rwsem_reader, crashtest_rwsem_writer };
+
+	crashtest_deadlock("deadlock_rwsem", crashtest_arg, fns, ARRAY_SIZE(fns));
+}
+
+static noinline void crashtest_deadlock_cycle3(void)
+{
+	static int (*const fns[])(void *) = { crashtest_cycle3_a_then_b, crashtest_cycle3_b_then_c,
+					       crashtest_cycle3_c_then_a };
+
+	crashtest_deadlock("deadlock_cycle3", crashtest_arg, fns, ARRAY_SIZE(fns));
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -347,19 +504,29 @@ static const struct {
 	{ "kfence", crashtest_kfence },
 	{ "ubsan", crashtest_ubsan },
 	{ "wq_lockup", crashtest_wq_lockup },
+	{ "deadlock_abba", crashtest_deadlock_abba },
+	{ "deadlock_rwsem", crashtest_deadlock_rwsem },
+	{ "deadlock_cycle3", crashtest_deadlock_cycle3 },
 };
 
 static ssize_t crashtest_write(struct file *file, const char __user *ubuf,
 			       size_t len, loff_t *ppos)
 {
-	char kind[32];
-	size_t n = min(len, sizeof(kind) - 1);
+	char buf[64], *kind, *arg;
+	size_t n = min(len, sizeof(buf) - 1);
 	int i;
 
-	if (copy_from_user(kind, ubuf, n))
+	if (copy_from_user(buf, ubuf, n))
 		return -EFAULT;
-	kind[n] = '\0';
-	strim(kind);
+	buf[n] = '\0';
+	kind = strim(buf);
+	/* "KIND ARG": the deadlock kinds take a PCI function */
+	arg = strchr(kind, ' ');
+	if (arg) {
+		*arg++ = '\0';
+		arg = strim(arg);
+	}
+	crashtest_arg = arg;
 
 	for (i = 0; i < ARRAY_SIZE(crashtest_kinds); i++) {
 		if (strcmp(kind, crashtest_kinds[i].name) == 0) {
@@ -380,6 +547,7 @@ static const struct file_operations crashtest_fops = {
 
 static int __init crashtest_init(void)
 {
+	lockdep_set_novalidate_class(&crashtest_dl_a);
 	crashtest_dir = debugfs_create_dir("pcirig_crashtest", NULL);
 	debugfs_create_file("trigger", 0200, crashtest_dir, NULL, &crashtest_fops);
 	return 0;

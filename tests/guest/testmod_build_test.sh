@@ -15,7 +15,8 @@ case "$vermagic" in
   *) echo "FAIL: vermagic '$vermagic' is not for $KERNEL_RELEASE"; exit 1 ;;
 esac
 # Every kind the capture script knows is a trigger in the module.
-for kind in bug warn list_add list_del null_deref paging gpf hung_task soft_lockup rcu_stall; do
+for kind in bug warn list_add list_del null_deref paging gpf hung_task soft_lockup rcu_stall \
+    deadlock_abba deadlock_rwsem deadlock_cycle3; do
   grep -q "{ \"$kind\", crashtest_$kind }" "$images/testmod/pcirig_crashtest.c" ||
     { echo "FAIL: the module has no trigger '$kind'"; exit 1; }
 done

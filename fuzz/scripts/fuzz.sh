@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
 # libFuzzer corpus run on the locking model (./run.sh fuzz builds first).
-#   fuzz/scripts/fuzz.sh [--variant V] [--time T] [--jobs J] [--kcsan]
+#   fuzz/scripts/fuzz.sh [--variant V] [--time T] [--jobs J] [--kcsan] [--skip-known]
 # T: seconds, or with a suffix s/m/h (default 60). J: parallel jobs (default nproc).
 # New inputs are merged into corpora/<variant>/; each crash is replayed with
 # the g++ tool, saved under corpora/crashes/ as <variant>--<kind>--<hash>.pcirig
 # when its title is new, and listed with its title in runs/fuzz-*/crashes.txt.
+# --skip-known: mainline's known findings (pcirig-model list-findings) go on.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 
 variant=v4.10 time_s=60 jobs=$(nproc) kcsan=0
-usage() { sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --variant) variant=${2:?--variant needs a value}; shift 2 ;;
     --time) time_s=${2:?--time needs a value}; shift 2 ;;
     --jobs) jobs=${2:?--jobs needs a value}; shift 2 ;;
     --kcsan) kcsan=1; shift ;;
+    --skip-known) export PCIRIG_SKIP_KNOWN=1; shift ;;  # mainline's known findings are no crash
     -h|--help) usage; exit 0 ;;
     *) echo "fuzz.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
   esac

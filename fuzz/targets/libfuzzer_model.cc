@@ -1,6 +1,7 @@
 // libFuzzer target: the input is scenario + schedule bytes (run.h); the
 // variant comes from PCIRIG_VARIANT (default v4.10), KCSAN from PCIRIG_KCSAN=1,
-// PCIRIG_ACCESS_ONLY=1 keeps to the access.c scenarios (clears the topology bit).
+// PCIRIG_ACCESS_ONLY=1 keeps to the access.c scenarios (clears the topology bit),
+// PCIRIG_SKIP_KNOWN=1 does not count mainline's known findings as crashes.
 // Besides code coverage, every step marks an extra counter keyed by a hash
 // of the abstract state (task pcs and states, lock owners, blocked bits, the
 // wait queue's contents), so new interleavings count as progress.
@@ -9,6 +10,7 @@
 #include <cstring>
 #include <vector>
 
+#include "pcirig/model/findings.h"
 #include "pcirig/model/run.h"
 
 using namespace pcirig::model;
@@ -41,6 +43,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   g_cfg.oracles.kcsan = k && std::strcmp(k, "1") == 0;
   const char* a = std::getenv("PCIRIG_ACCESS_ONLY");
   g_cfg.topology = !(a && std::strcmp(a, "1") == 0);
+  const char* sk = std::getenv("PCIRIG_SKIP_KNOWN");
+  g_cfg.skip_known = sk && std::strcmp(sk, "1") == 0;
   g_cfg.keep_trace = false;
   const char* sc = std::getenv("PCIRIG_STATE_COUNTERS");  // 0: code coverage only (for measuring)
   g_cfg.step_hook = sc && std::strcmp(sc, "0") == 0 ? nullptr : on_step;
@@ -56,7 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     data = copy.data();
   }
   RunResult r = run_bytes({data, size}, g_cfg);
-  if (r.has_report) {
+  if (r.has_report && !(g_cfg.skip_known && known_finding(r.report))) {
     std::fprintf(stderr, "pcirig: %s: %s\npcirig-title: %s\n", g_cfg.variant->name, kind_name(r.report.kind),
                  r.report.title.c_str());
     std::fflush(stderr);

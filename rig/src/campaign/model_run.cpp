@@ -15,14 +15,17 @@ namespace {
 // The scheduler's command line: random and pct take the run's seed; dfs is exhaustive
 // (no seed) and stops at the time limit; libfuzzer is fuzz/scripts/fuzz.sh, which merges
 // what it finds into corpora/<variant>/ (libFuzzer's -fork runs are not seeded).
+// Mainline's known findings (pcirig-model list-findings) are counted, not reported.
 std::vector<std::string> model_argv(const CellContext& ctx, const PlanCell& c, uint64_t seed, const fs::path& dir) {
   std::string secs = fmt::format("{:.0f}", std::max(1.0, c.duration_s));
   std::string model = ctx.model_bin.string();
   std::string save = (dir / "report.pcirig").string();
   if (c.scheduler == "libfuzzer")
-    return {(repo_root() / "fuzz" / "scripts" / "fuzz.sh").string(), "--variant", c.variant, "--time", secs, "--jobs", "1"};
-  if (c.scheduler == "dfs") return {model, "dfs", "--variant", c.variant, "--save", save};
-  return {model, c.scheduler, "--variant", c.variant, "--seed", std::to_string(seed), "--time", secs, "--save", save};
+    return {(repo_root() / "fuzz" / "scripts" / "fuzz.sh").string(), "--variant", c.variant, "--time", secs, "--jobs", "1",
+            "--skip-known"};
+  if (c.scheduler == "dfs") return {model, "dfs", "--variant", c.variant, "--skip-known", "--save", save};
+  return {model, c.scheduler, "--variant", c.variant, "--seed", std::to_string(seed), "--time", secs, "--skip-known",
+          "--save", save};
 }
 
 // The first report's title in the output: "report after N runs: TITLE" from the

@@ -1,0 +1,78 @@
+// corpora/findings/: mainline's known findings (findings.h). Each saved input
+// replays to its title and is recognised as its own finding; no era's saved
+// crash is taken for a known finding, so --skip-known never hides an era's bug;
+// and a search with skip_known on mainline counts them and reports nothing else.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "pcirig/model/findings.h"
+#include "pcirig/model/input_file.h"
+#include "pcirig/model/run.h"
+#include "pcirig/model/schedulers.h"
+
+using namespace pcirig::model;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<fs::path> saved(const char* dir) {
+  std::vector<fs::path> out;
+  for (auto& e : fs::directory_iterator(fs::path(PCIRIG_SOURCE_DIR) / "corpora" / dir))
+    if (e.path().extension() == ".pcirig") out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+RunResult replay(const SavedInput& in) {
+  RunConfig c;
+  c.variant = find_variant(in.variant);
+  c.oracles.kcsan = in.kcsan;
+  c.lockless_config = in.lockless;
+  return run_bytes(in.bytes, c);
+}
+
+TEST(Findings, EachHasASavedInputThatReplaysToIt) {
+  std::set<std::string> files;
+  for (auto& f : saved("findings")) {
+    SavedInput in = read_input_file(f);
+    RunResult r = replay(in);
+    ASSERT_TRUE(r.has_report) << f;
+    EXPECT_EQ(r.report.title, in.title) << f;
+    const Finding* k = known_finding(r.report);
+    ASSERT_NE(k, nullptr) << f << ": " << r.report.title << " is no known finding";
+    EXPECT_EQ(f.stem().string(), k->name) << f;
+    files.insert(f.stem().string());
+  }
+  for (const Finding& k : known_findings()) EXPECT_TRUE(files.count(k.name)) << "no corpora/findings/" << k.name;
+}
+
+TEST(Findings, NoErasCrashIsTakenForOne) {
+  auto crashes = saved("crashes");
+  ASSERT_FALSE(crashes.empty());
+  for (auto& f : crashes) {
+    RunResult r = replay(read_input_file(f));
+    ASSERT_TRUE(r.has_report) << f;
+    const Finding* k = known_finding(r.report);
+    EXPECT_EQ(k, nullptr) << f << " would be skipped as " << (k ? k->name : "");
+  }
+}
+
+TEST(Findings, SkipKnownCountsThemAndGoesOn) {
+  RunConfig c;
+  c.variant = find_variant("mainline");
+  CampaignResult plain = campaign(SchedulerKind::random, c, 1, 60, 20000);
+  ASSERT_TRUE(plain.found);  // mainline's findings are reachable by a search
+  EXPECT_NE(known_finding(plain.first.report), nullptr) << plain.first.report.title;
+  c.skip_known = true;
+  CampaignResult skip = campaign(SchedulerKind::random, c, 1, 60, 20000);
+  EXPECT_FALSE(skip.found) << skip.first.report.title;
+  EXPECT_EQ(skip.runs, 20000u);
+  std::uint64_t known = 0;
+  for (const auto& [name, n] : skip.known) known += n;
+  EXPECT_GT(known, 0u);
+}
+
+}  // namespace

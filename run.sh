@@ -5,7 +5,7 @@
 #   ./run.sh fuzz [--variant V] [--time T] [--jobs J]   libFuzzer corpus run on the model
 #   ./run.sh fuzz --target NAME [--time T] [--jobs J]   libFuzzer run on one parser of untrusted input
 #   ./run.sh repro FILE|RUNDIR|BUNDLE [--attempts N] [--time-limit T] [--parallel P] [--minimize] | bundle RUNDIR [--with-kernel]
-#   ./run.sh bench fuzz|rig|control --json FILE [...]   benchmarks that print figures
+#   ./run.sh bench fuzz|rig|control|repro --json FILE [...]   benchmarks that print figures
 #   ./run.sh images [--kernel debian|fixed|regression[-lockdep|-kasan]]   build guest kernels and initramfs
 #   ./run.sh golden [KIND...]       capture real crash consoles from the guest (crash test module)
 #   ./run.sh test                    the test suite (ctest)
@@ -113,7 +113,7 @@ case "$cmd" in
     setup_packages; build default
     exec "$rig" bundle "$@" ;;
   bench)
-    what=${1:?usage: ./run.sh bench fuzz|rig|control --json FILE}; shift
+    what=${1:?usage: ./run.sh bench fuzz|rig|control|repro --json FILE}; shift
     setup_packages
     case "$what" in
       fuzz) build release pcirig-model; build fuzz; exec fuzz/scripts/bench.sh "$@" ;;
@@ -122,7 +122,10 @@ case "$cmd" in
       control) build default; "$rig" bench control --check-only "$@" >/dev/null
         ensure_image --kernel fixed; ensure_image --kernel regression
         exec "$rig" bench control "$@" ;;
-      *) log "unknown benchmark: $what (fuzz, rig, control)"; exit 2 ;;
+      repro) build default; "$rig" bench repro --check-only "$@" >/dev/null
+        case " $* " in *" --from "*) ;; *) ensure_image --kernel regression "$@" ;; esac
+        exec "$rig" bench repro "$@" ;;
+      *) log "unknown benchmark: $what (fuzz, rig, control, repro)"; exit 2 ;;
     esac ;;
   test)
     setup_packages; build default

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # pcirig repro on a real crash (guest): a run on the Debian kernel with the crash test
 # module crashes at boot (tests/rig/repro/crash.yaml); repro brings it back in every
-# attempt with the exact-title rule; its bundle, moved elsewhere with the run and the
-# image gone and an empty PCIRIG_CACHE, replays from its own kernel files and builds
-# nothing; the same bundle with another crash kind in its config is reported as a
-# different crash (exit 1), never as reproduced.
+# attempt with the exact-title rule, and --minimize drops the slot, the worker and the
+# device and saves a bundle that still reproduces; that bundle with another crash kind
+# in its config is reported as a different crash (exit 1), never as reproduced; the
+# run's own bundle, moved elsewhere with the run and the image gone and an empty
+# PCIRIG_CACHE, replays from its own kernel files and builds nothing.
 set -euo pipefail
 pcirig=$1 root=$2
 export PCIRIG_CACHE="${PCIRIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pcirig}"
@@ -40,17 +41,41 @@ for f in config.yaml seed journal.jsonl workload.json image.json qemu.cmdline co
 done
 grep -qF "$(jq -r .crash.function "$run/result.json")" "$run/bundle/console.txt" || fail "console.txt lacks the report"
 
-# 2. Two attempts from the run directory.
+# 2. Two attempts from the run directory, then minimised (one attempt a step).
 set +e
-"$pcirig" repro "$run" --attempts 2 --time-limit 30s --runs-dir "$tmp/rr" --json "$tmp/r1.json"
+"$pcirig" repro "$run" --attempts 2 --time-limit 30s --runs-dir "$tmp/rr" --json "$tmp/r1.json" --minimize --minimize-attempts 1
 rc=$?
 set -e
 [ $rc -eq 0 ] || fail "repro of the run exited $rc, not 0"
 jq -e --arg t "$title" '.attempts == 2 and .reproduced == 2 and .rate == 1 and .infra_failures == 0
   and ([.per_attempt[] | select(.rule == "exact-title" and .title == $t and (.seconds_to_crash | type) == "number")] | length) == 2' \
   "$tmp/r1.json" >/dev/null || fail "unexpected verdict: $(cat "$tmp/r1.json")"
+jq -e '.minimize.original.slots == 1 and .minimize.original.workers == 1 and .minimize.original.devices == 1
+  and .minimize.minimized.slots == 0 and .minimize.minimized.workers == 0 and .minimize.minimized.devices == 0
+  and .minimize.minimized.run_seconds < 30 and (.minimize.steps | length) >= 4' "$tmp/r1.json" >/dev/null ||
+  fail "unexpected minimisation: $(jq .minimize "$tmp/r1.json")"
+min="$run/bundle-min"
+[ -f "$min/bundle.json" ] || fail "no minimised bundle at $min"
+grep -q 'crashtest=null_deref' "$min/config.yaml" || fail "the minimised config lost the trigger"
+set +e
+"$pcirig" repro "$min" --attempts 1 --time-limit 30s --runs-dir "$tmp/rr" --json "$tmp/rmin.json"
+rc=$?
+set -e
+[ $rc -eq 0 ] || fail "repro of the minimised bundle exited $rc, not 0"
 
-# 3. The bundle moved away; the image and the run gone; an empty cache.
+# 3. Another crash kind in the minimised bundle's config: a different crash, exit 1.
+cp -r "$min" "$tmp/b2"
+sed -i 's/pcirig.crashtest=null_deref/pcirig.crashtest=warn/' "$tmp/b2/config.yaml"
+grep -q 'crashtest=warn' "$tmp/b2/config.yaml" || fail "could not edit $tmp/b2/config.yaml"
+set +e
+"$pcirig" repro "$tmp/b2" --attempts 1 --time-limit 30s --runs-dir "$tmp/rr" --json "$tmp/r3.json"
+rc=$?
+set -e
+[ $rc -eq 1 ] || fail "repro with another crash exited $rc, not 1"
+jq -e '.reproduced == 0 and .attempts == 1 and .per_attempt[0].rule == "different-crash" and (.other_titles | length) == 1' \
+  "$tmp/r3.json" >/dev/null || fail "unexpected verdict: $(cat "$tmp/r3.json")"
+
+# 4. The bundle moved away; the image and the run gone; an empty cache.
 mkdir -p "$tmp/elsewhere" "$tmp/empty-cache"
 mv "$run/bundle" "$tmp/elsewhere/b"
 rm -rf "$tmp/img" "$tmp/runs"
@@ -63,15 +88,4 @@ jq -e '.reproduced == 1 and .kernel.from == "bundle" and .kernel.exact and .sour
   fail "unexpected verdict: $(cat "$tmp/r2.json")"
 [ -z "$(find "$tmp/empty-cache" -mindepth 1 -print -quit)" ] || fail "the empty cache got: $(find "$tmp/empty-cache" -mindepth 1)"
 
-# 4. Another crash kind in the bundle's config: a different crash, exit 1.
-cp -r "$tmp/elsewhere/b" "$tmp/b2"
-sed -i 's/pcirig.crashtest=null_deref/pcirig.crashtest=warn/' "$tmp/b2/config.yaml"
-grep -q 'crashtest=warn' "$tmp/b2/config.yaml" || fail "could not edit $tmp/b2/config.yaml"
-set +e
-"$pcirig" repro "$tmp/b2" --attempts 1 --time-limit 30s --runs-dir "$tmp/rr" --json "$tmp/r3.json"
-rc=$?
-set -e
-[ $rc -eq 1 ] || fail "repro with another crash exited $rc, not 1"
-jq -e '.reproduced == 0 and .attempts == 1 and .per_attempt[0].rule == "different-crash" and (.other_titles | length) == 1' \
-  "$tmp/r3.json" >/dev/null || fail "unexpected verdict: $(cat "$tmp/r3.json")"
 echo "repro guest test: ok"

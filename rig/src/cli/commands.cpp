@@ -19,6 +19,7 @@
 #include "hotplug/injector.hpp"
 #include "images/kernel_image.hpp"
 #include "qemu/accel_probe.hpp"
+#include "repro/bench_repro.hpp"
 #include "repro/bundle.hpp"
 #include "repro/repro_command.hpp"
 #include "session/session.hpp"
@@ -372,6 +373,8 @@ int cli_main(int argc, char** argv) {
   repro->add_option("--accel", repro_o.options.accel, "override the accelerator")->check(CLI::IsMember({"auto", "kvm", "tcg"}));
   repro->add_option("--runs-dir", repro_runs, "where the attempts' runs go (default: <repo>/runs)");
   repro->add_flag("--seed-only", repro_seed_only, "let the seeded PRNG drive the storm instead of the journal");
+  repro->add_flag("--minimize", repro_o.minimize, "then shrink the reproducer while the crash comes back at the measured rate; save it beside PATH");
+  repro->add_option("--minimize-attempts", repro_o.minimize_attempts, "attempts per minimizing step")->capture_default_str()->check(CLI::Range(1, 100));
 
   std::string bundle_dir, bundle_out;
   bool bundle_kernel = false, stress_bundle_kernel = false;
@@ -400,6 +403,21 @@ int cli_main(int argc, char** argv) {
   bctl->add_option("--runs", bctl_runs, "regression runs")->capture_default_str();
   bctl->add_option("--fixed-time", bctl_fixed, "total time on the fixed kernel")->capture_default_str();
   bctl->add_option("--crash-limit", bctl_limit, "give a regression run up after this long")->capture_default_str();
+  Common brep_o;
+  brep_o.kernel = "regression";
+  BenchReproOptions brep;
+  std::string brep_limit = "60s", brep_find = "10m";
+  auto* brep_cmd = bench->add_subcommand("repro", "a crash found on the regression kernel through repro: rate, median time to crash, minimized size");
+  add_common(brep_cmd, brep_o);
+  add_check_only(brep_cmd, brep_o);
+  brep_cmd->add_option("--json", brep.json_out, "write the figures here");
+  brep_cmd->add_option("--attempts", brep.attempts, "repro attempts")->capture_default_str()->check(CLI::Range(1, 1000));
+  brep_cmd->add_option("--time-limit", brep_limit, "each attempt's limit")->capture_default_str();
+  brep_cmd->add_option("--find-limit", brep_find, "each run looking for the crash")->capture_default_str();
+  brep_cmd->add_option("--find-runs", brep.find_runs, "runs looking for the crash, at most")->capture_default_str()->check(CLI::Range(1, 1000));
+  brep_cmd->add_option("--from", brep.from, "start from this crash run or bundle instead of looking for one");
+  brep_cmd->add_flag("!--no-minimize", brep.minimize, "skip minimizing");
+  brep_cmd->add_option("--minimize-attempts", brep.minimize_attempts, "attempts per minimizing step")->capture_default_str()->check(CLI::Range(1, 100));
 
   try {
     app.parse(argc, argv);
@@ -438,6 +456,17 @@ int cli_main(int argc, char** argv) {
     if (*bundle) {
       fmt::print("{}\n", write_bundle(bundle_dir, bundle_out, bundle_kernel).string());
       return 0;
+    }
+    if (*brep_cmd) {
+      if (brep_o.check_only) return cmd_check(brep_o);
+      auto l = parse_duration_seconds(brep_limit), f = parse_duration_seconds(brep_find);
+      if (!l || !f || *l <= 0 || *f <= 0) throw std::runtime_error("--time-limit / --find-limit: not a duration like 60s, 10m");
+      brep.time_limit_s = *l, brep.find_limit_s = *f;
+      SessionOptions base;  // --from needs no kernel of its own: the crash names it
+      if (brep.from.empty()) base = make_options(brep_o);
+      base.accel = brep_o.accel;
+      base.runs_dir = brep_o.runs_dir.empty() ? default_runs_dir() : fs::path(brep_o.runs_dir);
+      return bench_repro(base, brep);
     }
     if (*brig) return cmd_bench_rig(brig_o, brig_json, brig_boots);
     if (*bctl) {

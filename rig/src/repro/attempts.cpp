@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -86,6 +87,7 @@ ReproOutcome run_attempts(const ReproSource& src, const KernelImage& kernel, con
   std::atomic<int> next{0};
   std::atomic<bool> stop{false};
   std::mutex mu;
+  int misses = 0;
   auto worker = [&] {
     for (int i; !stop && (i = next++) < o.attempts;) {
       AttemptResult a;
@@ -105,6 +107,9 @@ ReproOutcome run_attempts(const ReproSource& src, const KernelImage& kernel, con
       if (a.result == "interrupted") stop = true;
       std::lock_guard l(mu);
       out.per_attempt[i] = a;
+      if (o.max_misses >= 0 && (a.result == "kernel_crash" || a.result == "clean") && !a.match.reproduced &&
+          ++misses > o.max_misses)
+        stop = true;  // the bar cannot be met any more: minimising moves on
       if (!o.quiet) print_attempt(a, o.attempts);
     }
   };
@@ -115,7 +120,8 @@ ReproOutcome run_attempts(const ReproSource& src, const KernelImage& kernel, con
   for (auto& t : threads) t.join();
   // Attempts never started (Ctrl-C) are left out.
   std::erase_if(out.per_attempt, [](const AttemptResult& a) { return a.index == 0; });
-  out.interrupted = stop;
+  out.interrupted = std::any_of(out.per_attempt.begin(), out.per_attempt.end(),
+                                [](const AttemptResult& a) { return a.result == "interrupted"; });
   return out;
 }
 }  // namespace pcirig

@@ -22,6 +22,7 @@ struct ReproOptions {
   bool follow_journal = true;        // false: the seeded PRNG drives the storm
   int infra_retries = 2;
   bool quiet = false;                // no line per attempt on stdout
+  int max_misses = -1;               // >= 0: stop once more attempts than this did not reproduce
 };
 
 // What is replayed: the source's topology and journal, or a shrunk copy (minimize.hpp).

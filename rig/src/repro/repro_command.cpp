@@ -2,13 +2,14 @@
 
 #include <fmt/format.h>
 
+#include "repro/minimize.hpp"
 #include "repro/repro_report.hpp"
 #include "util/line_log.hpp"
 
 namespace fs = std::filesystem;
 namespace pcirig {
 
-int run_repro(ReproRequest req) {
+int run_repro(ReproRequest req, nlohmann::json* verdict) {
   ReproSource src = load_repro_source(req.path);
   if (!src.crash)
     throw ReproInputError(fmt::format("{}: the run did not crash (result: {}): nothing to reproduce",
@@ -26,10 +27,20 @@ int run_repro(ReproRequest req) {
   ReproOutcome out = run_attempts(src, k.image, reproducer_of(src), o);
   ReproRun run{&src, &k, &o, &out};
   fmt::print("{}", repro_summary(run));
-  if (!req.json_out.empty()) {
-    if (write_file(req.json_out, repro_json(run).dump(2) + "\n") != 0)
-      throw std::runtime_error("cannot write " + req.json_out);
+  nlohmann::json j = repro_json(run);
+  if (req.minimize && out.exit_code() == 0) {
+    fmt::print("  minimizing: {} attempt(s) per step, each kept at {:.0f}% or better\n", req.minimize_attempts, 100 * out.rate());
+    MinimizeResult m = minimize_reproducer(src, k.image, o, out, req.minimize_attempts);
+    fmt::print("  minimized: {}\n         to {}\n  bundle: {}\n", m.original.describe(), m.minimized.describe(),
+               m.bundle.empty() ? std::string("(none)") : m.bundle.string());
+    j["minimize"] = m.to_json();
+  } else if (req.minimize) {
+    fmt::print("  not minimizing: the crash did not come back\n");
   }
+  if (!req.json_out.empty()) {
+    if (write_file(req.json_out, j.dump(2) + "\n") != 0) throw std::runtime_error("cannot write " + req.json_out);
+  }
+  if (verdict) *verdict = j;
   return out.exit_code();
 }
 }  // namespace pcirig

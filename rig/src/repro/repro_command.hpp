@@ -2,6 +2,7 @@
 // kernel, run the attempts, print and save the verdict (docs/repro.md).
 #pragma once
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "repro/attempts.hpp"
@@ -14,9 +15,11 @@ struct ReproRequest {
   bool time_limit_given = false;     // else: 60 s, or twice the original's time to crash if longer
   std::string json_out;
   bool minimize = false;
+  int minimize_attempts = 3;         // attempts per minimising step
 };
 
 // The exit code: 0 reproduced at least once, 1 not, 2 no verdict (infrastructure).
 // Bad input throws ReproInputError (or ConfigError) before any guest starts.
-int run_repro(ReproRequest req);
+// `verdict`, when given, gets the JSON written to --json.
+int run_repro(ReproRequest req, nlohmann::json* verdict = nullptr);
 }  // namespace pcirig

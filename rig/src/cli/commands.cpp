@@ -458,6 +458,7 @@ int cli_main(int argc, char** argv) {
       return 0;
     }
     if (*brep_cmd) {
+      if (brep_o.config.empty()) brep_o.config = "reset-heavy";  // the regression crash bench control measures
       if (brep_o.check_only) return cmd_check(brep_o);
       auto l = parse_duration_seconds(brep_limit), f = parse_duration_seconds(brep_find);
       if (!l || !f || *l <= 0 || *f <= 0) throw std::runtime_error("--time-limit / --find-limit: not a duration like 60s, 10m");

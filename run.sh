@@ -5,7 +5,7 @@
 #   ./run.sh fuzz [--variant V] [--time T] [--jobs J]   libFuzzer corpus run on the model
 #   ./run.sh fuzz --target NAME [--time T] [--jobs J]   libFuzzer run on one parser of untrusted input
 #   ./run.sh repro FILE|RUNDIR|BUNDLE [--attempts N] [--time-limit T] [--parallel P] [--minimize] | bundle RUNDIR [--with-kernel]
-#   ./run.sh bench fuzz|rig|control|repro --json FILE [...]   benchmarks that print figures
+#   ./run.sh bench fuzz|rig|control|repro|hang --json FILE [...]   benchmarks that print figures
 #   ./run.sh images [--kernel debian|fixed|regression[-lockdep|-kasan]]   build guest kernels and initramfs
 #   ./run.sh golden [KIND...]       capture real crash consoles from the guest (crash test module)
 #   ./run.sh test                    the test suite (ctest)
@@ -113,7 +113,7 @@ case "$cmd" in
     setup_packages; build default
     exec "$rig" bundle "$@" ;;
   bench)
-    what=${1:?usage: ./run.sh bench fuzz|rig|control|repro --json FILE}; shift
+    what=${1:?usage: ./run.sh bench fuzz|rig|control|repro|hang --json FILE}; shift
     setup_packages
     case "$what" in
       fuzz) build release pcirig-model; build fuzz; exec fuzz/scripts/bench.sh "$@" ;;
@@ -125,7 +125,10 @@ case "$cmd" in
       repro) build default; "$rig" bench repro --check-only "$@" >/dev/null
         case " $* " in *" --from "*) ;; *) ensure_image --kernel regression "$@" ;; esac
         exec "$rig" bench repro "$@" ;;
-      *) log "unknown benchmark: $what (fuzz, rig, control, repro)"; exit 2 ;;
+      hang) build default  # the deadlocks need lockdep and the crash test module: an image carrying it
+        image=$(guest-images/testmod/image.sh --kernel "${PCIRIG_HANG_KERNEL:-fixed-lockdep+crashtest}")
+        exec "$rig" bench hang --kernel "$image" "$@" ;;
+      *) log "unknown benchmark: $what (fuzz, rig, control, repro, hang)"; exit 2 ;;
     esac ;;
   test)
     setup_packages; build default

@@ -25,7 +25,18 @@ base="$PCIRIG_CACHE/images/$kernel"
 if [ "$kernel" = debian ]; then
   ko=$("$here/build.sh")
 else
-  ko=$("$here/build.sh" --control "$PCIRIG_CACHE/kernels/$kernel")
+  # A module built from these sources for this kernel is used as it is: build.sh would
+  # first wait for the shared kernel tree's lock (modules_prepare), which a kernel
+  # build elsewhere may hold for many minutes. The key is build.sh's own.
+  kjson="$PCIRIG_CACHE/kernels/$kernel/kernel.json"
+  release=$(json_field "$kjson" release)
+  cached="$PCIRIG_CACHE/testmod/$release"
+  key=$(cat "$here/pcirig_crashtest.c" "$here/Kbuild" "$here/build.sh" "$kjson" | sha256_stdin)
+  if [ -n "$release" ] && [ -f "$cached/pcirig_crashtest.ko" ] && [ "$(cat "$cached/source.sha256" 2>/dev/null)" = "$key" ]; then
+    ko="$cached/pcirig_crashtest.ko"
+  else
+    ko=$("$here/build.sh" --control "$PCIRIG_CACHE/kernels/$kernel")
+  fi
 fi
 
 out="$PCIRIG_CACHE/images/$kernel+testmod"

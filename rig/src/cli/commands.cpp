@@ -14,6 +14,7 @@
 #include "campaign/campaign.hpp"
 #include "campaign/merge.hpp"
 #include "config/topology.hpp"
+#include "hang/hang_bench.hpp"
 #include "history/history_db.hpp"
 #include "history/history_text.hpp"
 #include "hotplug/injector.hpp"
@@ -403,6 +404,18 @@ int cli_main(int argc, char** argv) {
   bctl->add_option("--runs", bctl_runs, "regression runs")->capture_default_str();
   bctl->add_option("--fixed-time", bctl_fixed, "total time on the fixed kernel")->capture_default_str();
   bctl->add_option("--crash-limit", bctl_limit, "give a regression run up after this long")->capture_default_str();
+  HangBenchOptions bhang_o;
+  std::string bhang_clean = "0s", bhang_runs_dir;
+  auto* bhang = bench->add_subcommand("hang", "the test module's deadlocks: time from forming to the rig's report, cycle named; false hangs on clean runs");
+  bhang->add_option("--json", bhang_o.json_out, "write the figures here");
+  bhang->add_option("--kernel", bhang_o.deadlock_kernel, "an image carrying the crash test module (guest-images/testmod/image.sh prints it)")->required();
+  bhang->add_option("--runs", bhang_o.runs, "runs per deadlock kind")->capture_default_str()->check(CLI::Range(1, 1000));
+  bhang->add_option("--kinds", bhang_o.kinds, "deadlock kinds")->capture_default_str();
+  bhang->add_option("--seed", bhang_o.seed, "first seed; run i uses seed+i")->capture_default_str();
+  bhang->add_option("--clean-time", bhang_clean, "length of each clean run (0s: none)")->capture_default_str();
+  bhang->add_option("--clean-kernels", bhang_o.clean_kernels, "kernels of the clean runs")->capture_default_str();
+  bhang->add_option("--clean-configs", bhang_o.clean_configs, "configs of the clean runs (rig/configs/)")->capture_default_str();
+  bhang->add_option("--runs-dir", bhang_runs_dir, "where run directories go (default: <repo>/runs)");
   Common brep_o;
   brep_o.kernel = "regression";
   BenchReproOptions brep;
@@ -470,6 +483,13 @@ int cli_main(int argc, char** argv) {
       return bench_repro(base, brep);
     }
     if (*brig) return cmd_bench_rig(brig_o, brig_json, brig_boots);
+    if (*bhang) {
+      auto t = parse_duration_seconds(bhang_clean);
+      if (!t || *t < 0) throw std::runtime_error(fmt::format("--clean-time '{}': not a duration like 30m", bhang_clean));
+      bhang_o.clean_seconds = *t;
+      bhang_o.runs_dir = bhang_runs_dir.empty() ? default_runs_dir() : fs::path(bhang_runs_dir);
+      return run_hang_bench(bhang_o);
+    }
     if (*bctl) {
       auto f = parse_duration_seconds(bctl_fixed), l = parse_duration_seconds(bctl_limit);
       if (!f || !l) throw std::runtime_error("--fixed-time / --crash-limit: not a duration");

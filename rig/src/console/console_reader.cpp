@@ -46,6 +46,7 @@ void ConsoleReader::keep_line(std::string_view line, bool cut) {
   if (cut && on_input_problem)
     on_input_problem({{"ch", "console"}, {"kind", "line_cut"}, {"line", std::string(line.substr(0, 200))},
                       {"error", fmt::format("line longer than {} bytes: the window keeps its head only", splitter_.max_line())}});
+  if (on_line) on_line(line);
   bool opens = is_report_start(line);
   if (opens && !report_in_window_) {
     // The parser reads forward from the first report: keep a little before it (context

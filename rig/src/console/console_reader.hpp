@@ -37,6 +37,7 @@ class ConsoleReader {
   nlohmann::json input_counts() const;
   std::function<void(const std::string& line)> on_report_start;  // a line that opens a kernel report
   std::function<void()> on_eof;
+  std::function<void(std::string_view line)> on_line;  // every line as kept (the hang watch reads its dumps)
   // {"ch":"console","kind":"line_cut"|"log_full","error":...}: once per cut line, once for the log cap.
   std::function<void(const nlohmann::json& detail)> on_input_problem;
 

@@ -14,6 +14,8 @@
 #include "cli/status_line.hpp"
 #include "console/console_reader.hpp"
 #include "console/crash_title.hpp"
+#include "hang/hang_watch.hpp"
+#include "hang/progress_watch.hpp"
 #include "qemu/accel_probe.hpp"
 #include "qemu/cmdline.hpp"
 #include "qemu/qemu_process.hpp"
@@ -54,7 +56,7 @@ std::string shell_quote(const std::vector<std::string>& argv) {
 
 // Cause of the end of a run, first one wins.
 struct Cause {
-  std::string kind;       // duration | interrupted | qemu_exit | qmp_lost | guest_silent | boot_failed | disk_full | kernel_report | agent_lost | setup
+  std::string kind;       // duration | interrupted | qemu_exit | qmp_lost | guest_silent | boot_failed | disk_full | kernel_report | hang | agent_lost | setup
   nlohmann::json detail = nlohmann::json::object();
 };
 
@@ -116,6 +118,11 @@ class SessionImpl : public Session {
   int crashes_seen_ = 0;
   double silent_noted_at_ = 0;  // when the agent went quiet while QEMU still answered
   std::unique_ptr<InputJournal> input_journal_;
+  std::unique_ptr<HangWatch> hang_;
+  std::unique_ptr<ProgressWatch> progress_;
+  std::optional<HangReport> hang_report_;
+  int64_t unplug_timeouts_seen_ = 0;
+  void hang_signs();
   SessionOutcome out_;
 };
 
@@ -234,6 +241,7 @@ asio::awaitable<void> SessionImpl::main_loop() {
     }
     co_await pause(std::min(1.0, left));
     housekeeping();
+    hang_signs();
     co_await watchdog();
   }
 }
@@ -265,6 +273,7 @@ asio::awaitable<void> SessionImpl::watchdog() {
   if (silent_noted_at_ == 0) {
     silent_noted_at_ = now;
     run_->journal("agent_silent", detail);
+    if (hang_) hang_->sign("agent_silent", detail, {}, true);
   }
   double grace = hung_task_seconds(accel_.accel) * 2 + 10 * scale_;
   if (now - silent_noted_at_ > grace) {
@@ -274,7 +283,18 @@ asio::awaitable<void> SessionImpl::watchdog() {
   }
 }
 
+// Signs of a hang the rig checks itself (hang/hang_watch.hpp); stats are watched as they come.
+void SessionImpl::hang_signs() {
+  if (!hang_ || cause_ || !injector_) return;
+  int64_t n = injector_->counters().unplug_timeouts;
+  if (n > unplug_timeouts_seen_) {
+    unplug_timeouts_seen_ = n;
+    hang_->sign("unplug_timeout", {{"unplug_timeouts", n}}, [this] { return injector_->counters().unplugged; });
+  }
+}
+
 asio::awaitable<void> SessionImpl::teardown() {
+  if (hang_) hang_->stop();
   if (injector_) injector_->stop();
   t_end_ = mono_seconds();
   bool qemu_gone = !qemu_.running();
@@ -321,8 +341,21 @@ nlohmann::json SessionImpl::classify() {
                     load_->max_load1() > 2 * cores;
     r["crash"] = {{"title", report->title}, {"kind", report->kind}, {"function", report->function},
                   {"corrupted", report->corrupted}, {"frame_unreliable", report->frame_unreliable},
-                  {"host_overload", overload}, {"report", report->text}};
+                  {"host_overload", overload}, {"detected_by", "kernel"}, {"report", report->text}};
     if (overload) r["crash"]["note"] = "host load far above its cores: likely the host, not the kernel";
+    out_.exit_code = 1;
+  } else if (hang_report_ && c.kind == "hang") {
+    // The rig's own verdict (hang/hang_watch.hpp): no kernel report, two dumps that agree.
+    const HangReport& h = *hang_report_;
+    const HangFinding& f = h.finding;
+    r["result"] = "kernel_crash";
+    r["crash"] = {{"title", f.title}, {"kind", "hung_task"}, {"function", f.function}, {"corrupted", false},
+                  {"frame_unreliable", false}, {"host_overload", false}, {"detected_by", "rig"},
+                  {"hang", {{"first_sign", h.sign}, {"first_sign_detail", h.sign_detail}, {"first_sign_t", h.first_sign_t},
+                            {"reported_t", h.reported_t}, {"seconds_from_first_sign", h.reported_t - h.first_sign_t},
+                            {"dumps", h.dumps}, {"deadlock", f.deadlock()}, {"owners_known", f.waits.owners_known},
+                            {"cycle", f.waits.cycle_text}, {"stuck_tasks", f.stuck.size()}}},
+                  {"report", f.title + " (found by the rig: blocked-task dumps, not the kernel's detector)\n\n" + f.report}};
     out_.exit_code = 1;
   } else if (c.kind == "duration" || c.kind == "requested") {
     r["result"] = "clean";
@@ -364,6 +397,7 @@ nlohmann::json SessionImpl::classify() {
   if (qmp_) input["qmp"] = qmp_->input_counts().to_json(), protocol_errors += qmp_->input_counts().protocol_errors;
   if (console_) input["console"] = console_->input_counts();
   r["protocol_errors"] = protocol_errors;
+  if (hang_) r["hang_checks"] = hang_->counts();
   r["input"] = input;
   r["host_load_max"] = load_ ? load_->max_load1() : 0.0;
   r["finished"] = utc_iso8601();
@@ -438,6 +472,15 @@ SessionOutcome SessionImpl::run() {
   qmp_->on_input_problem = agent_->on_input_problem = console_->on_input_problem = on_problem;
   qmp_->set_max_line(o_.max_input_line), agent_->set_max_line(o_.max_input_line), console_->set_max_line(o_.max_input_line);
   if (o_.status_line) status_ = std::make_unique<StatusLine>();
+  HangWatchOptions ho;
+  ho.lockdep = o_.image.info.value("config", nlohmann::json::object()).value("PROVE_LOCKING", false) == true;
+  hang_ = std::make_unique<HangWatch>(ctx_.get_executor(), *agent_, *qmp_, *run_, ho);
+  hang_->on_hang = [this](const HangReport& r) {
+    hang_report_ = r;
+    finish({"hang", {{"title", r.finding.title}, {"detected_by", "rig"}}});
+  };
+  console_->on_line = [this](std::string_view l) { hang_->on_console_line(l); };
+  progress_ = std::make_unique<ProgressWatch>(topo_.workload, 3.0);
 
   agent_->add_listener([this](const json& m) {
     std::string type = m.value("type", "");
@@ -450,6 +493,10 @@ SessionOutcome SessionImpl::run() {
       }
       prev_stats_ = s;
       prev_stats_at_ = mono_seconds();
+      if (t_storm_ > 0 && !cause_)
+        if (auto stall = progress_->feed(prev_stats_at_, s))
+          hang_->sign("counters_stopped", {{"counter", stall->counter}, {"seconds", stall->seconds}},
+                      [this, c = stall->counter] { return ProgressWatch::progress(agent_->stats(), c); });
       nlohmann::json line = nlohmann::json::parse(m.dump());
       line["host_t"] = std::round((mono_seconds() - run_->t0()) * 1000) / 1000;
       run_->stats_log().json_line(line);

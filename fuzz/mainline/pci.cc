@@ -1,7 +1,8 @@
 // drivers/pci/pci.c today: pci_dev_lock takes device_lock first (the order
 // a91ee0e9fca9 reversed, v5.19), pci_reset_function locks the upstream bridge
 // too (7e89efc6e9e4, v6.10), and pci_bus_lock/pci_slot_lock lock the bridge
-// above and every device below once (a4e772898f8b as merged, v6.11).
+// above and every device below once (a4e772898f8b as merged, v6.11), and
+// the trylock walks the same way (vfio's hot reset: pci_reset_bus).
 // pci_dev_restore() (config writes after the reset) is not modelled.
 #include "mainline/mainline.h"
 #include "pcirig/model/kernel.h"
@@ -47,6 +48,55 @@ static Co<int> pci_try_reset_function(pci_dev* dev)
 	co_await pci_dev_unlock(dev);
 
 	co_return rc;
+}
+
+/*
+ * __pci_reset_slot() and __pci_reset_bus(): pci_reset_bus() with every
+ * device of the slot or bus taken by trylock (-EAGAIN when one is busy).
+ * The per-device save and restore around the reset are not modelled.
+ */
+static Co<int> __pci_reset_slot(pci_slot* slot)
+{
+	int rc;
+
+	if (int locked = co_await pci_slot_trylock(slot); !locked)
+		co_return -EAGAIN;
+
+	might_sleep();
+
+	rc = co_await pci_reset_hotplug_slot(slot->hotplug);
+
+	co_await pci_slot_unlock(slot);
+
+	co_return rc;
+}
+
+static Co<int> __pci_reset_bus(pci_bus* bus)
+{
+	int rc;
+
+	/* pci_bus_reset(bus, PCI_RESET_PROBE) */
+	if (!bus->self)
+		co_return -ENOTTY;
+
+	if (int locked = co_await pci_bus_trylock(bus); !locked)
+		co_return -EAGAIN;
+
+	might_sleep();
+
+	rc = co_await pci_bridge_secondary_bus_reset(bus->self);
+
+	co_await pci_bus_unlock(bus);
+
+	co_return rc;
+}
+
+/* the slot when pci_probe_reset_slot() allows it, else the bus */
+static Co<int> pci_reset_bus(pci_dev* pdev)
+{
+	if (pdev->slot && pdev->slot->hotplug)
+		co_return co_await __pci_reset_slot(pdev->slot);
+	co_return co_await __pci_reset_bus(pdev->bus);
 }
 
 static Co<int> pcie_flr(pci_dev* dev)
@@ -177,6 +227,70 @@ static Co<void> pci_slot_unlock(pci_slot* slot)
 		co_await pci_dev_unlock(bridge);
 }
 
+static Co<int> pci_slot_trylock(pci_slot* slot)
+{
+	pci_dev* bridge = slot->bus->self;
+	pci_dev* dev;
+
+	if (bridge) {
+		if (int locked = co_await pci_dev_trylock(bridge); !locked)
+			co_return 0;
+	}
+
+	list_for_each_entry(dev, &slot->bus->devices, bus_list) {
+		if (!dev->slot || dev->slot != slot)
+			continue;
+		if (dev->subordinate) {
+			if (int locked = co_await pci_bus_trylock(dev->subordinate); !locked)
+				goto unlock;
+		} else if (int locked = co_await pci_dev_trylock(dev); !locked) {
+			goto unlock;
+		}
+	}
+	co_return 1;
+
+unlock:
+	list_for_each_entry_continue_reverse(dev, &slot->bus->devices, bus_list) {
+		if (!dev->slot || dev->slot != slot)
+			continue;
+		if (dev->subordinate)
+			co_await pci_bus_unlock(dev->subordinate);
+		else
+			co_await pci_dev_unlock(dev);
+	}
+	if (bridge)
+		co_await pci_dev_unlock(bridge);
+	co_return 0;
+}
+
+static Co<int> pci_bus_trylock(pci_bus* bus)
+{
+	pci_dev* dev;
+
+	if (int locked = co_await pci_dev_trylock(bus->self); !locked)
+		co_return 0;
+
+	list_for_each_entry(dev, &bus->devices, bus_list) {
+		if (dev->subordinate) {
+			if (int locked = co_await model::pci_bus_trylock(dev->subordinate); !locked)
+				goto unlock;
+		} else if (int locked = co_await pci_dev_trylock(dev); !locked) {
+			goto unlock;
+		}
+	}
+	co_return 1;
+
+unlock:
+	list_for_each_entry_continue_reverse(dev, &bus->devices, bus_list) {
+		if (dev->subordinate)
+			co_await model::pci_bus_unlock(dev->subordinate);
+		else
+			co_await pci_dev_unlock(dev);
+	}
+	co_await pci_dev_unlock(bus->self);
+	co_return 0;
+}
+
 static Co<void> pci_bus_lock(pci_bus* bus)
 {
 	pci_dev* dev;
@@ -266,6 +380,9 @@ void pci_c(kernel_ops& k)
 	k.pci_bus_unlock = pci_bus_unlock;
 	k.pci_slot_lock = pci_slot_lock;
 	k.pci_slot_unlock = pci_slot_unlock;
+	k.pci_slot_trylock = pci_slot_trylock;
+	k.pci_bus_trylock = pci_bus_trylock;
+	k.pci_reset_bus = pci_reset_bus;
 	k.pci_slot_reset = pci_slot_reset;
 	k.pci_bus_reset = pci_bus_reset;
 	k.pci_bus_error_reset = pci_bus_error_reset;

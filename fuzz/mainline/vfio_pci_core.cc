@@ -1,7 +1,8 @@
 // drivers/vfio/pci/vfio_pci_core.c and vfio_main.c today: the reset ioctl
 // and the last close reset the device with trylocks only (61cf16d8bd38), the
 // reset ioctl and MSI enabling hold memory_lock for write (abafbc551fdd,
-// v5.8), SET_IRQS holds igate, and unbinding waits until the user's fd is
+// v5.8), SET_IRQS holds igate, the hot reset holds the dev_set lock and
+// resets the slot or bus by trylocks, and unbinding waits until the user's fd is
 // closed (vfio_unregister_group_dev).
 #include "mainline/mainline.h"
 #include "pcirig/model/kernel.h"
@@ -22,6 +23,32 @@ static Co<int> vfio_pci_ioctl_reset(vfio_pci_core_device* vdev)
 	ret = co_await pci_try_reset_function(vdev->pdev);
 	co_await up_write(&vdev->memory_lock);
 
+	co_return ret;
+}
+
+/*
+ * VFIO_DEVICE_PCI_HOT_RESET: vfio_pci_dev_set_hot_reset(). The dev_set (the
+ * vfio devices the reset touches: here the device alone) stays locked while
+ * each member's memory_lock is taken by trylock and pci_reset_bus() resets
+ * the slot or bus by trylocks.
+ */
+static Co<int> vfio_pci_ioctl_pci_hot_reset(vfio_pci_core_device* vdev)
+{
+	int ret;
+
+	co_await mutex_lock(&vdev->dev_set_lock);
+
+	/* vfio_pci_zap_and_vma_lock(), then down_write_trylock() */
+	if (bool locked = co_await down_write_trylock(&vdev->memory_lock); !locked) {
+		ret = -EBUSY;
+		goto err_undo;
+	}
+
+	ret = co_await pci_reset_bus(vdev->pdev);
+
+	co_await up_write(&vdev->memory_lock);
+err_undo:
+	co_await mutex_unlock(&vdev->dev_set_lock);
 	co_return ret;
 }
 
@@ -87,6 +114,7 @@ void vfio_pci_core_c(kernel_ops& k)
 {
 	k.vfio_pci_ioctl_reset = vfio_pci_ioctl_reset;
 	k.vfio_pci_ioctl_set_irqs = vfio_pci_ioctl_set_irqs;
+	k.vfio_pci_ioctl_pci_hot_reset = vfio_pci_ioctl_pci_hot_reset;
 	k.vfio_pci_core_close_device = vfio_pci_core_close_device;
 	k.vfio_pci_core_disable = vfio_pci_core_disable;
 	k.vfio_unregister_group_dev = vfio_unregister_group_dev;

@@ -113,6 +113,16 @@ static Co<void> vfio_ioctl_set_irqs(pci_dev* dev)
 	co_await vfio_ioctl_return(dev->vfio);
 }
 
+/* VFIO_DEVICE_PCI_HOT_RESET */
+static Co<void> vfio_ioctl_hot_reset(pci_dev* dev)
+{
+	if (!vfio_fd_open(dev->vfio))
+		co_return;
+	dev->vfio->ioctls_in_flight++;
+	co_await vfio_pci_ioctl_pci_hot_reset(dev->vfio);
+	co_await vfio_ioctl_return(dev->vfio);
+}
+
 /* arch/x86/events/intel/uncore_snbep.c: reads a counter through config space */
 static Co<void> snbep_uncore_pci_read_counter(pci_dev* dev)
 {
@@ -185,6 +195,7 @@ Co<void> run_call(const CallSpec& c)
 	case Call::rescan: return rescan_store();
 	case Call::pciehp_event: return irq_thread_fn(pciehp_controller());
 	case Call::aer_reset: return aer_root_reset(dev);
+	case Call::hot_reset: return vfio_ioctl_hot_reset(dev);
 	}
 	return pci_read_config(dev);
 }

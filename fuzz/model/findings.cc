@@ -22,12 +22,13 @@ bool has_frame(const std::string& body, const std::string& fn) {
 }
 
 bool in_bus_or_slot_walk(const std::string& body) {
-  for (const char* fn : {"pci_bus_lock", "pci_bus_unlock", "pci_slot_lock", "pci_slot_unlock"})
+  for (const char* fn : {"pci_bus_lock", "pci_bus_unlock", "pci_slot_lock", "pci_slot_unlock", "pci_bus_trylock",
+                         "pci_slot_trylock"})
     if (has_frame(body, fn)) return true;
   return false;
 }
 
-// pci_bus_lock()/pci_slot_lock() and their unlocks walk bus->devices with
+// pci_bus_lock()/pci_slot_lock(), their trylocks and unlocks walk bus->devices with
 // neither pci_bus_sem nor pci_rescan_remove_lock held, and sleep inside the
 // walk (device_lock). Hot removal (pci_destroy_dev: list_del) or a rescan
 // (list_add_tail) of a device on that bus in the meantime leaves the walker
@@ -55,7 +56,7 @@ bool pciehp_rescan_remove_cycle(const Report& r) {
 
 constexpr Finding kFindings[] = {
     {"bus-walk-vs-hotplug",
-     "pci_bus_lock/pci_slot_lock walk bus->devices without pci_bus_sem while a device on the bus is removed or added",
+     "pci_bus_lock/pci_slot_lock (and trylock) walk bus->devices without pci_bus_sem while a device on the bus is removed or added",
      bus_walk_vs_hotplug},
     {"pciehp-rescan-remove-cycle",
      "pciehp_ist: reset_lock (read) -> pci_rescan_remove_lock; remove: that -> device_lock; reset: device_lock -> "

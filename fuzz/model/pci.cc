@@ -145,6 +145,8 @@ void pci_reset_globals(int /*ndevs*/) {
     v.pdev = &g_devs[d];
     v.memory_lock = rw_semaphore{};
     v.memory_lock.init(name_of(kNames[d], "memory_lock"), "&vdev->memory_lock", true);
+    v.dev_set_lock = mutex{};
+    v.dev_set_lock.init(name_of(kNames[d], "dev_set->lock"), "&dev_set->lock", true);
     v.igate = mutex{};
     v.igate.init(name_of(kNames[d], "igate"), "&vdev->igate", true);
     v.open_count = 1;

@@ -13,26 +13,29 @@ namespace {
 
 constexpr const char* kNames[] = {"config_read", "config_write", "reset",        "try_reset",  "perf_read",
                                   "msi_mask",    "cfg_unlock",   "vfio_close",   "vfio_set_irqs", "unbind",
-                                  "remove",      "rescan",       "pciehp_event", "aer_reset"};
+                                  "remove",      "rescan",       "pciehp_event", "aer_reset",     "hot_reset"};
 constexpr const char* kEntries[] = {"pci_read_config",       "pci_write_config",        "reset_store",
                                     "vfio_pci_ioctl_reset",  "perf_event_task_sched_out", "pci_msi_mask_irq",
                                     "unbalanced_cfg_unlock", "vfio_device_fops_release", "vfio_pci_ioctl_set_irqs",
                                     "unbind_store",          "remove_store",            "rescan_store",
-                                    "irq_thread_fn",         "aer_root_reset"};
+                                    "irq_thread_fn",         "aer_root_reset",          "vfio_pci_ioctl_pci_hot_reset"};
 constexpr int kNCalls = sizeof kNames / sizeof kNames[0];
 constexpr const char* kDevNames[MAX_DEVS] = {"dev0", "dev1", "rp0", "ep1", "rp1", "br", "ep2"};
 
-// The calls a topology input decodes to, and each one's possible targets.
+// The calls a topology input decodes to (by b % 16), and each one's possible
+// targets. Entries 14 and 15 repeat 1 and 2, as (b % 16) % 13 did before
+// hot_reset took entry 13, so saved inputs keep their meaning but for it.
 constexpr Call kTopoCalls[] = {Call::config_read, Call::config_write, Call::reset,        Call::try_reset,
                                Call::perf_read,   Call::msi_mask,     Call::vfio_close,   Call::vfio_set_irqs,
                                Call::unbind,      Call::remove,       Call::rescan,       Call::pciehp_event,
-                               Call::aer_reset};
+                               Call::aer_reset,   Call::hot_reset,    Call::config_write, Call::reset};
 constexpr int kNTopoCalls = sizeof kTopoCalls / sizeof kTopoCalls[0];
 
 std::vector<std::uint8_t> targets(Call c) {
   enum { DEV0, DEV1, RP0, EP1, RP1, BR, EP2 };
   switch (c) {
     case Call::try_reset:
+    case Call::hot_reset:
     case Call::vfio_close:
     case Call::vfio_set_irqs: return {EP1, EP2};
     case Call::unbind:
@@ -52,7 +55,7 @@ const char* call_entry(Call c) { return kEntries[static_cast<int>(c)]; }
 // Layout: [b0] then per task [ncalls] [call]..., then the schedule.
 // b0: ntasks = 2 + b0 % 4; bit 7 clear: ndevs = 1 + (b0 / 4) % 2 and a call
 // byte is kind = (b % 8) % 6, dev = (b / 8) % ndevs, arg = (b / 16) % ntasks.
-// Bit 7 set (topology): kind = kTopoCalls[(b % 16) % 13], target =
+// Bit 7 set (topology): kind = kTopoCalls[b % 16], target =
 // targets(kind)[(b / 16) % n], arg = (b / 64) % ntasks. ncalls = 1 + b % 3.
 Scenario decode_scenario(std::span<const std::uint8_t> in, std::size_t& used) {
   std::size_t pos = 0;

@@ -39,10 +39,13 @@ TEST(Variant, OverridesOnlyWhatDiffersAndInheritsTheRest) {
   EXPECT_EQ(v2->ops.pci_dev_lock, v59->ops.pci_dev_lock);
   EXPECT_NE(v59->ops.pci_dev_lock, ml->ops.pci_dev_lock);
   EXPECT_EQ(v59->ops.pciehp_ist, ml->ops.pciehp_ist);
-  // No variant but mainline restates everything.
+  // No variant but mainline restates everything: each replaces under a
+  // third of the modelled functions.
+  const std::size_t all = own_functions(*ml).size();
+  EXPECT_EQ(all, sizeof(kernel_ops) / sizeof(kernel_ops{}.pci_dev_lock));
   for (auto* v : all_variants())
     if (std::string(v->name) != "mainline") {
-      EXPECT_LT(own_functions(*v).size(), 10u) << v->name;
+      EXPECT_LT(own_functions(*v).size() * 3, all) << v->name;
     }
 }
 

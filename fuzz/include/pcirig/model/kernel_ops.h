@@ -34,6 +34,9 @@ namespace pcirig::model {
   X(void, pci_bus_unlock, (pci_bus * bus), (bus))                                                        \
   X(void, pci_slot_lock, (pci_slot * slot), (slot))                                                      \
   X(void, pci_slot_unlock, (pci_slot * slot), (slot))                                                    \
+  X(int, pci_bus_trylock, (pci_bus * bus), (bus))                                                        \
+  X(int, pci_slot_trylock, (pci_slot * slot), (slot))                                                    \
+  X(int, pci_reset_bus, (pci_dev * pdev), (pdev))                                                        \
   X(int, pci_slot_reset, (pci_slot * slot), (slot))                                                      \
   X(int, pci_bus_reset, (pci_bus * bus), (bus))                                                          \
   X(int, pci_bus_error_reset, (pci_dev * bridge), (bridge))                                              \
@@ -50,6 +53,7 @@ namespace pcirig::model {
   /* drivers/vfio/pci/vfio_pci_core.c, drivers/vfio/vfio_main.c */                                       \
   X(int, vfio_pci_ioctl_reset, (vfio_pci_core_device * vdev), (vdev))                                    \
   X(int, vfio_pci_ioctl_set_irqs, (vfio_pci_core_device * vdev), (vdev))                                 \
+  X(int, vfio_pci_ioctl_pci_hot_reset, (vfio_pci_core_device * vdev), (vdev))                            \
   X(void, vfio_pci_core_close_device, (vfio_pci_core_device * vdev), (vdev))                             \
   X(void, vfio_pci_core_disable, (vfio_pci_core_device * vdev), (vdev))                                  \
   X(void, vfio_unregister_group_dev, (vfio_pci_core_device * vdev), (vdev))                              \

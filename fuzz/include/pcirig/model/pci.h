@@ -79,6 +79,7 @@ struct controller {
 // open count and release wait (vfio_unregister_group_dev waits for it).
 struct vfio_pci_core_device {
   pci_dev* pdev = nullptr;
+  struct mutex dev_set_lock;    // vdev->vdev.dev_set->lock: the device alone in its set here
   rw_semaphore memory_lock;
   struct mutex igate;
   int open_count = 0;           // the user's fds
@@ -173,6 +174,10 @@ pci_dev* pci_bus_entry(list_head* pos, list_head* head);  // container_of, nullp
        pos = ::pcirig::model::pci_bus_entry(pos->member.next, head))
 #define list_for_each_entry_reverse(pos, head, member) \
   for (pos = ::pcirig::model::pci_bus_entry((head)->prev, head); pos; \
+       pos = ::pcirig::model::pci_bus_entry(pos->member.prev, head))
+// From pos back to the head, pos excluded: a trylock walk's unwinding.
+#define list_for_each_entry_continue_reverse(pos, head, member) \
+  for (pos = ::pcirig::model::pci_bus_entry(pos->member.prev, head); pos; \
        pos = ::pcirig::model::pci_bus_entry(pos->member.prev, head))
 // The _safe forms read n before the body runs, so the body may unlink pos.
 #define list_for_each_entry_safe(pos, n, head, member) \

@@ -27,6 +27,7 @@ enum class Call : std::uint8_t {
   rescan,         // sysfs `rescan`: pci_rescan_bus under pci_rescan_remove_lock
   pciehp_event,   // pciehp IRQ thread: presence/link change, slot's devices removed or added
   aer_reset,      // AER recovery: pci_bus_error_reset (slot or bus reset)
+  hot_reset,      // vfio VFIO_DEVICE_PCI_HOT_RESET: pci_reset_bus by trylocks
 };
 inline constexpr int N_FUZZ_CALLS = 6;  // in inputs without the topology bit
 inline constexpr int MAX_CALLS_PER_TASK = 3;

@@ -7,6 +7,9 @@
 #   ./run.sh repro FILE|RUNDIR|BUNDLE [--attempts N] [--time-limit T] [--parallel P] [--minimize] | bundle RUNDIR [--with-kernel]
 #   ./run.sh bench fuzz|rig|control|repro|hang --json FILE [...]   benchmarks that print figures
 #   ./run.sh images [--kernel debian|fixed|regression[-lockdep|-kasan]]   build guest kernels and initramfs
+#   ./run.sh images --kernel NAME --tree DIR | --image FILE | --source DIR|TAR [--patch P]...   your own kernel
+#   ./run.sh compare --base K1 --candidate K2 [--config C] [--runs N] [--time T]   A/B verdict on two kernels
+#   ./run.sh check VARIANT|fuzz/variants/F.cc [--time T] [--bound K]   the model's verdict on a variant (a patch)
 #   ./run.sh golden [KIND...]       capture real crash consoles from the guest (crash test module)
 #   ./run.sh test                    the test suite (ctest)
 set -euo pipefail
@@ -94,6 +97,10 @@ case "$cmd" in
   images)
     setup_packages; build default
     exec guest-images/build.sh "$@" ;;
+  compare)  # the kernels are built (or packed from a tree or image) by pcirig itself
+    setup_packages; build default
+    "$rig" compare --check-only "$@" >/dev/null
+    exec "$rig" compare "$@" ;;
   golden)
     setup_packages; build default
     exec guest-images/capture-golden.sh "$@" ;;
@@ -112,6 +119,14 @@ case "$cmd" in
   bundle)
     setup_packages; build default
     exec "$rig" bundle "$@" ;;
+  check)  # one verdict on a model variant; a new fuzz/variants/*.cc is compiled in by the build
+    setup_packages; build default pcirig-model
+    v=${1:?usage: ./run.sh check VARIANT|fuzz/variants/FILE.cc [--time T] [--bound K] [--access-only]}; shift
+    if [ -f "$v" ]; then  # a variant file: the name it registers (the first string after PCIRIG_REGISTER_VARIANT)
+      f=$v; v=$(sed -n '/PCIRIG_REGISTER_VARIANT/,/"/s/^[^"]*"\([^"]*\)".*/\1/p' "$f" | head -1)
+      [ -n "$v" ] || { log "$f registers no variant (PCIRIG_REGISTER_VARIANT)"; exit 2; }
+    fi
+    exec "$model" check -v "$v" "$@" ;;
   bench)
     what=${1:?usage: ./run.sh bench fuzz|rig|control|repro|hang --json FILE}; shift
     setup_packages
@@ -136,7 +151,7 @@ case "$cmd" in
     guest-images/build.sh --if-needed
     exec ctest --preset default "$@" ;;
   help|-h|--help)
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' ;;
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' ;;
   *)
-    log "unknown command: $cmd"; sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    log "unknown command: $cmd"; sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

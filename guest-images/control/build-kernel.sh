@@ -3,8 +3,8 @@
 # by default): x86_64 defconfig + fragments/base.config (+ flavour fragments),
 # plus patches/NAME-*.patch, all outside the repo, under $PCIRIG_CACHE/kbuild/.
 #
-#   build-kernel.sh NAME OUTDIR [--flavour F[,F]] [--source TARBALL] [--patch FILE]...
-#                   [--fragment FILE]... [--jobs N] [--force]
+#   build-kernel.sh NAME OUTDIR [--flavour F[,F]] [--source TARBALL|DIR] [--patch FILE]...
+#                   [--config FILE|defconfig] [--fragment FILE]... [--jobs N] [--force]
 #
 #   NAME      fixed (no patches), regression (patches/regression-*.patch), or any
 #             other name: patches/NAME-*.patch plus --patch files.
@@ -13,7 +13,11 @@
 #   --flavour base fragment plus fragments/F.config for each F (lockdep, kasan);
 #             also from $PCIRIG_KERNEL_FLAVOUR.
 #   --source  another kernel source tarball (.tar.xz/.tar.gz/.tar) whose top
-#             directory holds a kernel tree; its sha256 is its version.
+#             directory holds a kernel tree; its sha256 is its version. Or a
+#             kernel tree (DIR): copied (never built in place); its version is
+#             a hash of its files' names, sizes and times (without .git).
+#   --config  the config to start from instead of x86_64_defconfig; the
+#             fragments are merged on top as usual.
 #
 # The cache key hashes the source version, the fragments, the patches and the
 # flavour; when OUTDIR/kernel.json already holds that key the script returns at
@@ -37,12 +41,14 @@ shift 2
 flavours=${PCIRIG_KERNEL_FLAVOUR:-}
 source_tar=/usr/src/linux-source-6.1.tar.xz
 source_pkg=linux-source-6.1
-extra_patches=(); extra_fragments=()
+extra_patches=(); extra_fragments=(); start_config=
 jobs=$(nproc); force=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --flavour) flavours=${2:?--flavour needs a value}; shift 2 ;;
-    --source) source_tar=$(realpath "${2:?--source needs a file}"); source_pkg=; shift 2 ;;
+    --source) source_tar=$(realpath -m "${2:?--source needs a file}"); source_pkg=; shift 2 ;;
+    --config) start_config=${2:?--config needs a file or defconfig}
+      [ "$start_config" = defconfig ] && start_config= || start_config=$(realpath -m "$start_config"); shift 2 ;;
     --patch) extra_patches+=("$(realpath "${2:?--patch needs a file}")"); shift 2 ;;
     --fragment) extra_fragments+=("$(realpath "${2:?--fragment needs a file}")"); shift 2 ;;
     --jobs) jobs=${2:?--jobs needs a number}; shift 2 ;;
@@ -67,14 +73,24 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-[ -f "$source_tar" ] || die "kernel source tarball not found: $source_tar"
+[ -e "$source_tar" ] || die "kernel source not found: $source_tar"
+if [ -d "$source_tar" ]; then
+  [ -f "$source_tar/Makefile" ] && [ -d "$source_tar/arch/x86" ] || die "--source $source_tar: not a kernel tree (no Makefile and arch/x86)"
+fi
+[ -z "$start_config" ] || [ -f "$start_config" ] || die "--config $start_config: no such file"
+for p in "${extra_patches[@]}"; do [ -f "$p" ] || die "--patch $p: no such file"; done
 
 # --- inputs of the cache key ---
 if [ -n "$source_pkg" ]; then
   source_version=$(dpkg-query -W -f='${Version}' "$source_pkg")
 else
   source_pkg=$(basename "$source_tar")
-  source_version=sha256:$(sha256sum "$source_tar" | cut -d' ' -f1)
+  if [ -d "$source_tar" ]; then
+    source_version=files:$(cd "$source_tar" && find . -path ./.git -prune -o -type f -printf '%P %s %T@\n' |
+      LC_ALL=C sort | sha256sum | cut -d' ' -f1)
+  else
+    source_version=sha256:$(sha256sum "$source_tar" | cut -d' ' -f1)
+  fi
 fi
 fragments=("$here/fragments/base.config")
 flavour_name=base
@@ -94,6 +110,8 @@ patches+=("${extra_patches[@]}")
 
 hash_inputs() {  # with_patches(0|1): the bytes the kernel depends on
   printf 'recipe %s\nsource %s %s\nflavour %s\n' "$recipe" "$source_pkg" "$source_version" "$flavour_name"
+  # Only when given, so the control kernels' keys stay what they were.
+  if [ -n "$start_config" ]; then printf 'config\n'; cat "$start_config"; fi
   for f in "${fragments[@]}"; do printf 'fragment %s\n' "$(basename "$f")"; cat "$f"; done
   if [ "$1" = 1 ]; then
     for p in "${patches[@]}"; do printf 'patch %s\n' "$(basename "$p")"; cat "$p"; done
@@ -116,6 +134,15 @@ flock 9
 unpack() {  # DIR: the source tarball's tree, unpacked into DIR
   local dir=$1 tmp=$1.unpacking
   rm -rf "$tmp"; mkdir -p "$tmp"
+  if [ -d "$source_tar" ]; then
+    # A user's tree: copied without .git and without its build products
+    # (make mrproper in the copy), so the user's tree is only read.
+    log "copying $source_tar into $dir"
+    tar -C "$source_tar" --exclude=./.git -cf - . | tar -C "$tmp" -xf -
+    make -C "$tmp" -s mrproper >/dev/null 2>&1 || true
+    mv "$tmp" "$dir"
+    return
+  fi
   log "unpacking $(basename "$source_tar") into $dir"
   tar -xf "$source_tar" -C "$tmp"
   local top; top=$(find "$tmp" -mindepth 1 -maxdepth 1 -type d | head -n1)
@@ -125,7 +152,11 @@ unpack() {  # DIR: the source tarball's tree, unpacked into DIR
 
 configure() {  # DIR: defconfig + fragments, then check the fragments took
   local dir=$1
-  make -C "$dir" -s x86_64_defconfig >/dev/null
+  if [ -n "$start_config" ]; then
+    cp "$start_config" "$dir/.config"
+  else
+    make -C "$dir" -s x86_64_defconfig >/dev/null
+  fi
   (cd "$dir" && ./scripts/kconfig/merge_config.sh -m .config "${fragments[@]}" >/dev/null)
   make -C "$dir" -s olddefconfig >/dev/null
   # An option Kconfig silently dropped (unmet dependency) would make the kernel
@@ -151,6 +182,43 @@ kmake() {  # DIR LOG TARGETS...: reproducible kernel build
     || { tail -n 40 "$logf" >&2; die "kernel build failed, full log: $logf"; }
 }
 
+# Dry-runs PATCH in TREE; on failure sets PATCH_FAILURE to which file and hunk.
+patch_check() {  # TREE PATCH
+  local out file line missing=0
+  out=$(patch -d "$1" -p1 --forward --batch --dry-run <"$2" 2>&1) && return 0
+  PATCH_FAILURE=
+  file=
+  while IFS= read -r line; do
+    case "$line" in
+      "|+++ "*) file=${line#|+++ }; file=${file#*/}; file=${file%%$'\t'*}
+        [ "$missing" = 1 ] && PATCH_FAILURE+="${PATCH_FAILURE:+; }$file: no such file in the tree"
+        missing=0 ;;
+      "checking file "*) file=${line#checking file } ;;
+      "patching file "*) file=${line#patching file } ;;
+      "Hunk #"*FAILED*) PATCH_FAILURE+="${PATCH_FAILURE:+; }$file: ${line%.}" ;;
+      "can't find file to patch"*) missing=1 ;;
+      *"Reversed (or previously applied) patch detected"*) PATCH_FAILURE+="${PATCH_FAILURE:+; }$file: already applied (reversed patch detected)" ;;
+      *"Only garbage was found"*) PATCH_FAILURE+="${PATCH_FAILURE:+; }not a patch (only garbage found)" ;;
+    esac
+  done <<<"$out"
+  [ -n "$PATCH_FAILURE" ] || PATCH_FAILURE=$(printf '%s' "$out" | tail -n 3 | paste -sd' ' -)
+  return 1
+}
+
+# Each patch is tried (--dry-run) before it is applied, in order: one that does
+# not apply stops the build there, naming its file and hunk, and the tree goes.
+apply_patches() {
+  local p
+  for p in "${patches[@]}"; do
+    if ! patch_check "$tree" "$p"; then
+      rm -rf "$tree"
+      die "patch $p does not apply to $source_pkg $source_version: $PATCH_FAILURE"
+    fi
+    log "$name: applying $(basename "$p")"
+    patch -d "$tree" -p1 --forward --batch <"$p" >>"$logf" 2>&1 || die "patch $p does not apply, see $logf"
+  done
+}
+
 start=$(date +%s.%N)
 base_tree=$kbuild/tree-${base_key:0:16}-base
 tree=$kbuild/tree-${key:0:16}-$name
@@ -174,14 +242,12 @@ if [ ! -f "$tree/.pcirig-configured" ]; then
       while IFS= read -r f; do sed -i "s|$base_tree|$tree|g" "$tree.copying/$f"; done
     mv "$tree.copying" "$tree"
     rm -f "$tree/.pcirig-built"
+    apply_patches
   else
     unpack "$tree"
+    apply_patches  # before configure: a patch may touch a Kconfig
     configure "$tree"
   fi
-  for p in "${patches[@]}"; do
-    log "$name: applying $(basename "$p")"
-    patch -d "$tree" -p1 --forward --batch <"$p" >>"$logf" 2>&1 || die "patch $p does not apply, see $logf"
-  done
   touch "$tree/.pcirig-configured"
 fi
 # --force re-runs make in the kept tree (incremental: fast when nothing changed).

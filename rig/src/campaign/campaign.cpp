@@ -13,12 +13,14 @@
 #include <set>
 #include <thread>
 
+#include "campaign/cell_topology.hpp"
 #include "campaign/explain_plan.hpp"
 #include "campaign/ledger.hpp"
 #include "campaign/plan_world.hpp"
 #include "campaign/run_cell.hpp"
 #include "cli/status_line.hpp"
 #include "history/history_db.hpp"
+#include "kconfig/config_check.hpp"
 #include "report/campaign_outputs.hpp"
 #include "util/clock.hpp"
 #include "util/duration.hpp"
@@ -213,6 +215,9 @@ int Campaign::run() {
   for (auto& c : plan_.cells)
     if (c.kind == PlanCell::Kind::vm) kernels.insert(c.kernel);
   for (auto& k : kernels) ctx_.images[k] = find_kernel_image(k, true);
+  // Each VM cell's kernel against its topology: a missing required option stops the campaign here.
+  for (auto& c : plan_.cells)
+    if (c.kind == PlanCell::Kind::vm) check_image_kernel_config(ctx_.images.at(c.kernel), cell_topology(plan_, c));
   ctx_.plan = &plan_;
   ctx_.campaign_dir = dir_;
   ctx_.model_bin = model_binary();

@@ -13,6 +13,7 @@
 
 #include "campaign/campaign.hpp"
 #include "campaign/merge.hpp"
+#include "compare/compare_command.hpp"
 #include "config/topology.hpp"
 #include "hang/hang_bench.hpp"
 #include "history/history_db.hpp"
@@ -385,6 +386,23 @@ int cli_main(int argc, char** argv) {
   bundle->add_flag("--with-kernel", bundle_kernel, "carry the kernel image and initramfs too");
   stress->add_flag("--with-kernel", stress_bundle_kernel, "a crash's bundle carries the kernel image and initramfs too");
 
+  Common cmp_common;
+  CompareOptions cmp_o;
+  std::string cmp_time = "60s";
+  auto* compare = app.add_subcommand("compare", "A/B two kernels on the same config and seeds, interleaved: crash rates and a verdict");
+  compare->add_option("--base", cmp_o.base, "the kernel without the change: a name, an image.json, a built tree or a vmlinux/bzImage")->required();
+  compare->add_option("--candidate", cmp_o.candidate, "the kernel with the change (same forms)")->required();
+  compare->add_option("--config", cmp_common.config, "topology YAML (a path, or a name under rig/configs/); default: the embedded default.yaml");
+  compare->add_option("--runs", cmp_o.runs, "pairs of runs (base then candidate, same seed)")->capture_default_str()->check(CLI::Range(1, 10000));
+  compare->add_option("--time", cmp_time, "each run ends at its first crash or after this long")->capture_default_str();
+  compare->add_option("--seed", cmp_common.seed, "pair 0's seed, pair i uses seed+i (default: the YAML's, else random and recorded)");
+  compare->add_option("--accel", cmp_o.accel, "auto | kvm | tcg (overrides the YAML)")->check(CLI::IsMember({"auto", "kvm", "tcg"}));
+  compare->add_option("--hotplug", cmp_common.hotplug, "none | acpi | native: hot-plug churn on the config's slots (overrides the YAML)")
+      ->check(CLI::IsMember({"none", "acpi", "native"}));
+  compare->add_option("--runs-dir", cmp_common.runs_dir, "where the compare directory goes (default: <repo>/runs)");
+  compare->add_option("--json", cmp_o.json_out, "also write the verdict's JSON here (it is always in <compare dir>/compare.json)");
+  add_check_only(compare, cmp_common);
+
   auto* bench = app.add_subcommand("bench", "benchmarks that print figures");
   bench->require_subcommand(1);
   Common brig_o, bctl_o;
@@ -469,6 +487,16 @@ int cli_main(int argc, char** argv) {
     if (*bundle) {
       fmt::print("{}\n", write_bundle(bundle_dir, bundle_out, bundle_kernel).string());
       return 0;
+    }
+    if (*compare) {
+      auto t = parse_duration_seconds(cmp_time);
+      if (!t || *t <= 0) throw std::runtime_error(fmt::format("--time '{}': not a duration like 60s, 10m", cmp_time));
+      cmp_o.topo = configured_topology(cmp_common);
+      if (cmp_common.check_only) return cmd_check(cmp_common);
+      cmp_o.time_s = *t;
+      cmp_o.runs_dir = cmp_common.runs_dir.empty() ? default_runs_dir() : fs::path(cmp_common.runs_dir);
+      cmp_o.status_line = isatty(STDERR_FILENO);
+      return run_compare(cmp_o);
     }
     if (*brep_cmd) {
       if (brep_o.config.empty()) brep_o.config = "reset-heavy";  // the regression crash bench control measures

@@ -14,8 +14,10 @@ struct KernelImage {
 
 std::filesystem::path cache_dir();  // $PCIRIG_CACHE or ~/.cache/pcirig
 std::filesystem::path repo_root();  // $PCIRIG_ROOT, else found from the binary's location
-// NAME (an image in the cache) or a path to an image.json. Builds it with
-// guest-images/build.sh --kernel NAME --if-needed when missing and build is true.
+// NAME (an image in the cache), a path to an image.json (or its directory), or a
+// path to a kernel tree or a vmlinux/bzImage, which guest-images/build.sh packs
+// (--tree / --image) under a name derived from the path. Builds a missing NAME
+// with guest-images/build.sh --kernel NAME --if-needed when build is true.
 // Throws std::runtime_error with what went wrong.
 KernelImage find_kernel_image(const std::string& name_or_path, bool build);
 }  // namespace pcirig

@@ -21,6 +21,7 @@
 #include "qemu/qemu_process.hpp"
 #include "qmp/qmp_client.hpp"
 #include "report/input_journal.hpp"
+#include "kconfig/config_check.hpp"
 #include "report/load_sampler.hpp"
 #include "report/run_dir.hpp"
 #include "util/clock.hpp"
@@ -585,6 +586,8 @@ SessionOutcome SessionImpl::run() {
 }  // namespace
 
 SessionOutcome run_session(const SessionOptions& opts) {
+  // A kernel without an option this run needs stops here, before QEMU starts.
+  check_image_kernel_config(opts.image, opts.topo);
   SessionImpl s(opts);
   return s.run();
 }

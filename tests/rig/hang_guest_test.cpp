@@ -20,6 +20,20 @@ fs::path runs_dir() {
   return d;
 }
 
+// The run directories are kept when a test failed (they are what to read).
+class RunsDirCleanup : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    if (!::testing::UnitTest::GetInstance()->Passed()) {
+      fprintf(stderr, "hang runs kept in %s\n", runs_dir().c_str());
+      return;
+    }
+    std::error_code ec;
+    fs::remove_all(runs_dir(), ec);
+  }
+};
+[[maybe_unused]] ::testing::Environment* const g_cleanup = ::testing::AddGlobalTestEnvironment(new RunsDirCleanup);
+
 // The fixed-lockdep+crashtest kernel with the module: made by guest-images/testmod/image.sh
 // (seconds when the kernel is built; the kernel itself is not built here).
 std::optional<KernelImage> lockdep_image() {

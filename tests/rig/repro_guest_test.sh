@@ -58,7 +58,7 @@ min="$run/bundle-min"
 [ -f "$min/bundle.json" ] || fail "no minimised bundle at $min"
 grep -q 'crashtest=null_deref' "$min/config.yaml" || fail "the minimised config lost the trigger"
 # Each kept step was a reproducing run of the smaller reproducer; the bundle is the last one's.
-jq -e '.workload.readers == 0 and .workload.resetters == 0' "$min/workload.json" >/dev/null || fail "the minimised bundle's workload: $(cat "$min/workload.json")"
+jq -e '.readers == 0 and .resetters == 0' "$min/workload.json" >/dev/null || fail "the minimised bundle's workload: $(cat "$min/workload.json")"
 
 # 3. Another crash kind in the minimised bundle's config: a different crash, exit 1.
 cp -r "$min" "$tmp/b2"

@@ -5,51 +5,16 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
-#include <set>
 
 #include "repro/bundle.hpp"
 #include "repro/repro_report.hpp"
+#include "repro/shrink.hpp"
 
 namespace fs = std::filesystem;
 namespace pcirig {
 namespace {
 
 int workers_of(const Workload& w) { return w.readers + w.resetters + w.rescanners + w.binders + w.vfio; }
-
-// The replay's ops grouped per slot into plug..unplug cycles, in the order they start.
-std::vector<std::vector<size_t>> cycles_of(const std::vector<ReplayOp>& ops) {
-  std::vector<std::vector<size_t>> cycles;
-  std::map<std::string, size_t> open;  // slot -> its open cycle
-  for (size_t i = 0; i < ops.size(); i++) {
-    auto it = open.find(ops[i].slot);
-    if (ops[i].action == "plug" || it == open.end()) {
-      cycles.push_back({i});
-      open[ops[i].slot] = cycles.size() - 1;
-    } else {
-      cycles[it->second].push_back(i);
-      open.erase(it);
-    }
-  }
-  return cycles;
-}
-
-std::vector<ReplayOp> without(const std::vector<ReplayOp>& ops, const std::set<size_t>& drop) {
-  std::vector<ReplayOp> out;
-  for (size_t i = 0; i < ops.size(); i++)
-    if (!drop.count(i)) out.push_back(ops[i]);
-  return out;
-}
-
-// A slot's port goes too when nothing cold sits on it (a switch's ports stay: the
-// switch is one piece).
-void drop_slot(Reproducer& r, const std::string& slot) {
-  auto& hp = r.topo.hotplug.slots;
-  hp.erase(std::remove(hp.begin(), hp.end(), slot), hp.end());
-  std::erase_if(r.replay, [&](const ReplayOp& op) { return op.slot == slot; });
-  bool used = std::any_of(r.topo.devices.begin(), r.topo.devices.end(), [&](const Device& d) { return d.bus == slot; });
-  if (!used) std::erase_if(r.topo.root_ports, [&](const Port& p) { return p.id == slot; });
-  if (hp.empty()) r.topo.hotplug.enabled = false;
-}
 
 struct Candidate {
   std::string what;
@@ -135,40 +100,31 @@ MinimizeResult minimize_reproducer(const ReproSource& src, const KernelImage& ke
     if (a.match.reproduced) slowest = std::max(slowest, a.seconds_to_crash);
   double shorter = std::max(10.0, std::ceil(slowest * 1.5 + 5));
   if (shorter < m.time_limit_s) {
-    Reproducer r = m.best;
-    std::erase_if(r.replay, [&](const ReplayOp& op) { return op.t > shorter; });
+    Reproducer r = shorter_run(m.best, shorter);
     attempt({fmt::format("a shorter run: {:.0f} s instead of {:.0f} s", shorter, m.time_limit_s), r, shorter});
   }
   // 2. No hot-plug at all.
   if (m.best.topo.hotplug.enabled && !m.best.topo.hotplug.slots.empty()) {
     Reproducer r = m.best;
-    for (auto slots = r.topo.hotplug.slots; const auto& s : slots) drop_slot(r, s);
-    r.replay.clear();
+    for (auto slots = r.topo.hotplug.slots; const auto& s : slots) r = without_slot(r, s);
     attempt({"no hot-plug", r, m.time_limit_s});
   }
   // 3. One slot fewer, each in turn.
   if (m.best.topo.hotplug.enabled && m.best.topo.hotplug.slots.size() > 1) {
     for (auto slots = m.best.topo.hotplug.slots; const auto& s : slots) {
       if (m.best.topo.hotplug.slots.size() <= 1) break;
-      Reproducer r = m.best;
-      drop_slot(r, s);
-      attempt({fmt::format("without slot {}", s), r, m.time_limit_s});
+      attempt({fmt::format("without slot {}", s), without_slot(m.best, s), m.time_limit_s});
     }
   }
   // 4. Fewer hot-plug cycles: drop halves, then quarters (ddmin's first rounds).
   for (int parts : {2, 4}) {
     if (!m.best.topo.hotplug.enabled) break;
-    auto cycles = cycles_of(m.best.replay);
-    if (cycles.size() < size_t(parts)) break;
     for (int p = parts - 1; p >= 0; p--) {
-      cycles = cycles_of(m.best.replay);
-      if (cycles.size() < size_t(parts)) break;
-      size_t from = cycles.size() * p / parts, to = cycles.size() * (p + 1) / parts;
-      std::set<size_t> drop;
-      for (size_t c = from; c < to; c++) drop.insert(cycles[c].begin(), cycles[c].end());
-      Reproducer r = m.best;
-      r.replay = without(m.best.replay, drop);
-      attempt({fmt::format("without hot-plug cycles {}-{} of {}", from + 1, to, cycles.size()), r, m.time_limit_s});
+      size_t n = hotplug_cycles(m.best.replay).size();
+      if (n < size_t(parts)) break;
+      size_t from = n * p / parts, to = n * (p + 1) / parts;
+      attempt({fmt::format("without hot-plug cycles {}-{} of {}", from + 1, to, n), without_cycles(m.best, from, to),
+               m.time_limit_s});
     }
   }
   // 5. Fewer workers of each kind: none, else half.

@@ -83,3 +83,12 @@ TEST(ReproMatch, CrashTimingFromTheJournal) {
   EXPECT_EQ(b.phase, "boot");
   EXPECT_LT(crash_timing_from_journal("{\"t\":0.5,\"ev\":\"qemu_start\"}\nnot json\n").seconds, 0);
 }
+
+TEST(ReproMatch, ReplayFidelityFromTheJournal) {
+  auto f = replay_fidelity_from_journal(
+      "{\"t\":1,\"ev\":\"plug\",\"slot\":\"rp3\"}\n{\"t\":2,\"ev\":\"replay_skip\",\"slot\":\"rp9\"}\n"
+      "{\"t\":3,\"ev\":\"unplug\",\"slot\":\"rp3\"}\n{\"t\":4,\"ev\":\"plug\",\"slot\":\"rp3\"}\n{\"t\":5,\"ev\":7}\nnot json\n");
+  EXPECT_EQ(f.plugs, 2);
+  EXPECT_EQ(f.unplugs, 1);
+  EXPECT_EQ(f.skipped, 1);
+}

@@ -56,10 +56,12 @@ AttemptResult one_try(const ReproSource& src, const KernelImage& kernel, const R
   if (res.value("end_cause", "") == "interrupted") a.result = "interrupted";
   a.ready_seconds = out.ready_seconds;
   if (a.result == "infra" && res.contains("infra")) a.infra.push_back(res["infra"].value("kind", "infra"));
+  std::string journal = read_file_text(out.run_dir / "journal.jsonl");
+  a.replay = replay_fidelity_from_journal(journal);
   if (a.result == "kernel_crash" && res.contains("crash")) {
     const auto& c = res["crash"];
     a.crash = CrashSignature{c.value("title", ""), c.value("kind", ""), c.value("function", ""), c.value("corrupted", false)};
-    CrashTiming t = crash_timing_from_journal(read_file_text(out.run_dir / "journal.jsonl"));
+    CrashTiming t = crash_timing_from_journal(journal);
     a.seconds_to_crash = t.seconds >= 0 ? t.seconds : res.value("run_seconds", 0.0);
     a.phase = t.phase.empty() ? "storm" : t.phase;
   }

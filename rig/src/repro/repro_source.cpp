@@ -92,6 +92,19 @@ CrashTiming crash_timing_from_journal(const std::string& text) {
   return {report - std::max(qemu, 0.0), "boot"};
 }
 
+ReplayFidelity replay_fidelity_from_journal(const std::string& text) {
+  ReplayFidelity f;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("ev") || !j["ev"].is_string()) continue;
+    const std::string& ev = j["ev"].get_ref<const std::string&>();
+    f.plugs += ev == "plug", f.unplugs += ev == "unplug", f.skipped += ev == "replay_skip";
+  }
+  return f;
+}
+
 ReproSource load_repro_source(const fs::path& path) {
   ReproSource s;
   s.dir = path;

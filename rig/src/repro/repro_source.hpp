@@ -60,4 +60,11 @@ struct CrashTiming {
   std::string phase;  // storm | boot
 };
 CrashTiming crash_timing_from_journal(const std::string& journal_text);
+
+// How closely an attempt followed the journal: the hot-plug decisions it made and the
+// recorded ones it had to skip (slot gone, or never in the recorded state).
+struct ReplayFidelity {
+  int plugs = 0, unplugs = 0, skipped = 0;
+};
+ReplayFidelity replay_fidelity_from_journal(const std::string& journal_text);
 }  // namespace pcirig

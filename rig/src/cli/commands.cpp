@@ -374,6 +374,7 @@ int cli_main(int argc, char** argv) {
   repro->add_option("--json", repro_o.json_out, "write the verdict here as JSON");
   repro->add_option("--accel", repro_o.options.accel, "override the accelerator")->check(CLI::IsMember({"auto", "kvm", "tcg"}));
   repro->add_option("--runs-dir", repro_runs, "where the attempts' runs go (default: <repo>/runs)");
+  repro->add_option("--kernel", repro_o.kernel, "replay on this kernel instead of the run's: a name, an image.json, a built tree or a vmlinux/bzImage");
   repro->add_flag("--seed-only", repro_seed_only, "let the seeded PRNG drive the storm instead of the journal");
   repro->add_flag("--minimize", repro_o.minimize, "then shrink the reproducer while the crash comes back at the measured rate; save it beside PATH");
   repro->add_option("--minimize-attempts", repro_o.minimize_attempts, "attempts per minimizing step")->capture_default_str()->check(CLI::Range(1, 100));

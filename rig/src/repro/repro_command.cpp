@@ -17,7 +17,9 @@ int run_repro(ReproRequest req, nlohmann::json* verdict) {
   ReproOptions& o = req.options;
   if (o.attempts < 1) throw std::runtime_error("--attempts: at least 1");
   if (!req.time_limit_given) o.time_limit_s = std::max(60.0, 2 * src.original_seconds_to_crash);
-  ResolvedKernel k = resolve_repro_kernel(src);
+  // --kernel: the same crash on another kernel (a patched tree, say); never an exact replay.
+  ResolvedKernel k = req.kernel.empty() ? resolve_repro_kernel(src)
+                                        : ResolvedKernel{find_kernel_image(req.kernel, true), false, "--kernel"};
   fmt::print("pcirig repro: {} ({}): {}\n", src.dir.string(), src.is_bundle ? "bundle" : "run directory",
              src.crash->title);
   fmt::print("  seed {}  kernel {} ({}{})  {} replayed hot-plug decisions  {} attempt(s), {} at once, {:.0f} s each at most\n",

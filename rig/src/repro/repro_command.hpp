@@ -16,6 +16,7 @@ struct ReproRequest {
   std::string json_out;
   bool minimize = false;
   int minimize_attempts = 3;         // attempts per minimising step
+  std::string kernel;                // --kernel: replay on this kernel (a name, image.json, tree or image), not the run's
 };
 
 // The exit code: 0 reproduced at least once, 1 not, 2 no verdict (infrastructure).

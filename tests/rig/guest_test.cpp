@@ -154,6 +154,11 @@ seed: 7
   std::string line = journal.substr(dumped, journal.find('\n', dumped) - dumped);
   EXPECT_NE(line.find(R"("ok":true)"), std::string::npos) << line;
   EXPECT_NE(read_file_text(out.run_dir / "console.log").find("sysrq: Show Blocked State"), std::string::npos);
+  // The timeout is also a first sign for the rig's hang check (docs/rig.md "Hangs found by
+  // the rig"): it runs, and nothing blocked for good is no hang.
+  EXPECT_NE(journal.find(R"("sign":"unplug_timeout")"), std::string::npos) << journal;
+  EXPECT_GE(r["hang_checks"]["checks"].get<int>(), 1) << r["hang_checks"];
+  EXPECT_EQ(r["hang_checks"]["reported"].get<int>(), 0) << r["hang_checks"];
 }
 
 TEST(Guest, QemuKilledMidRunIsInfra) {

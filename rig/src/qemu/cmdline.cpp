@@ -29,6 +29,9 @@ std::string guest_cmdline(const Topology& t, const std::string& accel) {
   if (accel != "kvm") c += " tsc=reliable";
   // sysctl.* boot parameters (Linux >= 5.8): the default 120 s would outlast our watchdog.
   c += " sysctl.kernel.hung_task_timeout_secs=" + std::to_string(hung_task_seconds(accel));
+  // The rig's hang check presses Alt-SysRq-w/d through QMP when the agent cannot run
+  // it (its threads blocked too); Debian's kernel.sysrq (438) refuses dumps from the keyboard.
+  c += " sysrq_always_enabled";
   if (t.iommu && t.cmdline_extra.find("intel_iommu=") == std::string::npos) c += " intel_iommu=on";
   if (!t.cmdline_extra.empty()) c += " " + t.cmdline_extra;
   return c;

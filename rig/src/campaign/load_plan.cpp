@@ -141,7 +141,11 @@ class PlanLoader {
             c.kind = PlanCell::Kind::vm;
             c.topology = t, c.config_path = resolve_topology(t), c.kernel = k, c.mix = m == "own" ? "" : m;
             c.hotplug = f == "own" ? "" : f;
-            c.id = fmt::format("vm:{}/{}/{}/{}", fs::path(t).stem().string(), fs::path(k).parent_path().empty() ? k : fs::path(k).parent_path().filename().string(), m, f);
+            // A kernel path: an image.json is named by its directory, a tree or a vmlinux/bzImage by itself.
+            std::string kname = fs::path(k).parent_path().empty() ? k
+                                : k.ends_with(".json")        ? fs::path(k).parent_path().filename().string()
+                                                              : fs::path(k).filename().string();
+            c.id = fmt::format("vm:{}/{}/{}/{}", fs::path(t).stem().string(), kname, m, f);
             c.runs = runs, c.duration_s = dur, c.line = e.Mark().line + 1;
             p.cells.push_back(c);
           }

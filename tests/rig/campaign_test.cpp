@@ -66,6 +66,22 @@ TEST(Plan, ExpandsTheMatrix) {
   EXPECT_DOUBLE_EQ(p.cells[0].duration_s, 20);
 }
 
+TEST(Plan, KernelOverrideReplacesEveryVmEntrysKernels) {
+  PlanWorld w = world();
+  w.kernels = {"debian"};
+  Plan p = load_plan_text("vm:\n  - topologies: [default]\n    kernels: [fixed, regression]\n", "p.yaml", w);
+  ASSERT_EQ(p.cells.size(), 1u);
+  EXPECT_EQ(p.cells[0].kernel, "debian");
+  // The override is checked like the plan's own kernels.
+  w.kernels = {"nosuch"};
+  try {
+    load_plan_text("vm:\n  - topologies: [default]\n    kernels: [debian]\n", "p.yaml", w);
+    FAIL() << "accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("kernel 'nosuch': not built"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Plan, RefusesWithFileLineColumnAndName) {
   EXPECT_EQ(error_of("vm:\n  - topologies: [default]\n    kernels: [debian, nosuch]\n"),
             "p.yaml:3:23: key 'vm.kernels': kernel 'nosuch': not built");

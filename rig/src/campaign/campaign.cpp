@@ -314,11 +314,14 @@ int run_campaign(const CampaignOptions& o) {
     meta = nlohmann::json::parse(text, nullptr, false);
     if (text.empty() || meta.is_discarded())
       throw std::runtime_error(fmt::format("--resume {}: no campaign.json (not a campaign directory)", o.resume));
-    // The plan as the campaign started with it (the repo's file may have changed since).
+    // The plan as the campaign started with it (the repo's file may have changed since),
+    // with the kernels it was started with.
+    world.kernels = meta.value("kernels", std::vector<std::string>{});
     plan = load_plan_file((dir / "plan.yaml").string(), world);
     plan.source = meta.value("plan", plan.source);
   } else {
     std::string path = o.plan.empty() ? default_plan_path() : o.plan;
+    world.kernels = o.kernels;
     plan = load_plan_file(path, world);
     uint64_t seed = o.seed ? *o.seed : plan.seed ? *plan.seed : random_seed();
     if (!o.shard.empty()) parse_shard(o.shard);  // refuse a bad one before anything is made
@@ -338,6 +341,7 @@ int run_campaign(const CampaignOptions& o) {
                                              : fmt::format("{}-{}", seed, plan_hash.substr(0, 8));
     meta = {{"uid", uid}, {"seed", seed}, {"plan", path}, {"plan_hash", plan_hash}, {"shard", o.shard},
             {"hours", o.hours}, {"accel", o.accel}, {"started", utc_iso8601()}, {"host", hostname()}};
+    if (!o.kernels.empty()) meta["kernels"] = o.kernels;
     nlohmann::json cells = nlohmann::json::array();
     for (auto& c : plan.cells) cells.push_back(c.id);
     meta["cells"] = cells;  // what `nightly merge` lists, without the plan's kernels and variants at hand

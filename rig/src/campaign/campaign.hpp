@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace pcirig {
 
@@ -21,6 +22,7 @@ struct CampaignOptions {
   std::filesystem::path out_dir;         // where campaign directories go ("" = <repo>/runs)
   std::filesystem::path history;         // "" = <repo>/runs/history.sqlite
   std::string campaign_id;               // the history's campaign key (shards of one campaign share it)
+  std::vector<std::string> kernels;      // --kernel: the vm cells' kernels instead of the plan's (kept for --resume)
   bool explain = false;                  // print the matrix and stop
   bool status_line = false;              // live status on stderr
 };

@@ -108,6 +108,11 @@ class PlanLoader {
     double dur = e["duration"] ? get_duration(e["duration"], "vm.duration") : default_duration;
     auto topologies = get_names(e, "vm", "topologies", true);
     auto kernels = get_names(e, "vm", "kernels", true);
+    if (!world_.kernels.empty()) {
+      YAML::Mark at = e["kernels"].Mark();
+      kernels.clear();
+      for (const auto& k : world_.kernels) kernels.emplace_back(k, at);
+    }
     auto mixes = get_names(e, "vm", "workloads", false);
     auto flavours = get_names(e, "vm", "hotplug", false);
     if (mixes.empty()) mixes.emplace_back("own", e.Mark());

@@ -47,6 +47,8 @@ struct PlanWorld {
   // true if NAME is a kernel image the rig can boot or build; else why not.
   bool (*kernel_known)(const std::string& name, std::string& why) = nullptr;
   std::vector<std::string> variants;  // pcirig-model list-variants; empty: model cells are refused
+  // nightly --kernel: every vm entry runs these kernels instead of its own `kernels:`.
+  std::vector<std::string> kernels;
 };
 
 // Throws ConfigError naming file:line:column and the key (or the missing name).

@@ -349,6 +349,9 @@ int cli_main(int argc, char** argv) {
   nightly->add_option("--out", night_o.out_dir, "where the campaign directory goes (default: <repo>/runs)");
   nightly->add_option("--history", night_history, "history database (default: <repo>/runs/history.sqlite)");
   nightly->add_option("--campaign-id", night_o.campaign_id, "the history's key for this campaign (shards share one)");
+  nightly->add_option("--kernel", night_o.kernels,
+                      "run the plan's vm cells on this kernel instead of its vm.kernels (repeatable): a name, an image.json, "
+                      "a built tree or a vmlinux/bzImage");
   nightly->add_flag("--explain", night_o.explain, "print the matrix and what each cell exercises, then stop");
   std::vector<std::string> merge_dirs;
   std::string merge_out;

@@ -7,18 +7,10 @@
 #include "repro/bundle.hpp"
 #include "session/session.hpp"
 #include "util/clock.hpp"
+#include "util/median.hpp"
 
 namespace fs = std::filesystem;
 namespace pcirig {
-namespace {
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-}  // namespace
-
 std::string text_hash(const std::string& text) {
   uint64_t h = 0xcbf29ce484222325ULL;
   for (unsigned char c : text) h = (h ^ c) * 0x100000001b3ULL;
@@ -56,8 +48,8 @@ RunRecord run_vm_cell(const CellContext& ctx, const PlannedRun& run) {
   unseeded.seed.reset();
   rec.config_hash = text_hash(emit_topology_yaml(unseeded));
   rec.host_load = r.value("host_load_max", 0.0);
-  rec.reads_per_s = median(out.reads_per_s);
-  rec.resets_per_s = median(out.resets_per_s);
+  rec.reads_per_s = median(out.reads_per_s, 0);
+  rec.resets_per_s = median(out.resets_per_s, 0);
   rec.plug_cycles = out.hotplug.unplugged;
   return rec;
 }

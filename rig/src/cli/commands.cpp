@@ -13,6 +13,7 @@
 
 #include "campaign/campaign.hpp"
 #include "campaign/merge.hpp"
+#include "campaign/plan.hpp"
 #include "compare/compare_command.hpp"
 #include "config/topology.hpp"
 #include "hang/hang_bench.hpp"
@@ -26,18 +27,12 @@
 #include "repro/repro_command.hpp"
 #include "session/session.hpp"
 #include "util/duration.hpp"
+#include "util/median.hpp"
 #include "util/line_log.hpp"
 
 namespace fs = std::filesystem;
 namespace pcirig {
 namespace {
-
-double median(std::vector<double> v) {
-  if (v.empty()) return -1;
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 nlohmann::json medians_by_kind(const std::map<std::string, std::vector<double>>& by_kind) {
   nlohmann::json j = nlohmann::json::object();
@@ -45,17 +40,8 @@ nlohmann::json medians_by_kind(const std::map<std::string, std::vector<double>>&
   return j;
 }
 
-// --config NAME (a shipped config) or a path.
-std::string resolve_config(const std::string& c) {
-  if (c.find('/') == std::string::npos && !fs::exists(c)) {
-    fs::path p = repo_root() / "rig" / "configs" / (c.ends_with(".yaml") ? c : c + ".yaml");
-    if (fs::exists(p)) return p.string();
-  }
-  return c;
-}
-
 Topology load_config(const std::string& config) {
-  return config.empty() ? load_default_topology() : load_topology_file(resolve_config(config));
+  return config.empty() ? load_default_topology() : load_topology_file(resolve_topology(config));
 }
 
 fs::path default_runs_dir() { return repo_root() / "runs"; }

@@ -6,28 +6,16 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "campaign/plan.hpp"
 #include "config/topology.hpp"
 #include "hang/deadlock_run.hpp"
 #include "images/kernel_image.hpp"
 #include "session/session.hpp"
 #include "util/clock.hpp"
+#include "util/median.hpp"
 
 namespace fs = std::filesystem;
 namespace pcirig {
-namespace {
-
-double median(std::vector<double> v) {
-  if (v.empty()) return -1;
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-fs::path shipped_config(const std::string& name) {
-  return repo_root() / "rig" / "configs" / (name + ".yaml");
-}
-}  // namespace
-
 int run_hang_bench(const HangBenchOptions& o) {
   nlohmann::json out = {{"date", utc_iso8601()}, {"deadlock_kernel", o.deadlock_kernel}, {"runs_per_kind", o.runs}};
   KernelImage img = find_kernel_image(o.deadlock_kernel, false);
@@ -80,7 +68,7 @@ int run_hang_bench(const HangBenchOptions& o) {
       KernelImage ki = find_kernel_image(k, true);
       for (const auto& c : o.clean_configs) {
         SessionOptions so;
-        so.topo = load_topology_file(shipped_config(c));
+        so.topo = load_topology_file(resolve_topology(c));
         so.topo.duration_s = o.clean_seconds;
         so.topo.seed = o.seed;
         so.image = ki;

@@ -5,14 +5,9 @@
 #include <algorithm>
 #include <map>
 
-namespace pcirig {
+#include "util/median.hpp"
 
-double median_of(std::vector<double> v) {
-  if (v.empty()) return -1;
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+namespace pcirig {
 
 namespace {
 std::vector<double> reproduced_times(const ReproOutcome& o) {
@@ -47,7 +42,7 @@ nlohmann::json repro_json(const ReproRun& r) {
     j["reproduced"] = a.match.reproduced;
     per.push_back(j);
   }
-  double med = median_of(reproduced_times(o));
+  double med = median(reproduced_times(o));
   nlohmann::json j = {
       {"source", s.dir.string()},
       {"source_kind", s.is_bundle ? "bundle" : "run_dir"},
@@ -80,7 +75,7 @@ std::string repro_summary(const ReproRun& r) {
   const ReproOutcome& o = *r.outcome;
   std::string s = fmt::format("  original: {}\n", r.src->crash->title);
   s += fmt::format("  reproduced {}/{} ({:.0f}%)", o.reproduced(), o.completed(), 100 * o.rate());
-  double med = median_of(reproduced_times(o));
+  double med = median(reproduced_times(o));
   if (med >= 0) s += fmt::format(", median {:.1f} s to the crash", med);
   if (o.infra_failures) s += fmt::format("; {} infrastructure fault(s), retried and not counted", o.infra_failures);
   s += "\n";

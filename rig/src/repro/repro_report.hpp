@@ -17,5 +17,4 @@ struct ReproRun {
 
 nlohmann::json repro_json(const ReproRun& r);
 std::string repro_summary(const ReproRun& r);
-double median_of(std::vector<double> v);  // -1 when empty
 }  // namespace pcirig

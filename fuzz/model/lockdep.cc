@@ -56,6 +56,10 @@ bool find_path(int from, int to, std::vector<int>& path, std::array<bool, MAX_CL
 }  // namespace
 
 lock_class* lockdep_class(const char* name) {
+  // Every run re-initialises its locks with the same name pointers: compare
+  // those first (strcmp per lock per run showed up in profiles).
+  for (auto* c : classes())
+    if (c->name == name) return c;
   for (auto* c : classes())
     if (std::strcmp(c->name, name) == 0) return c;
   if (classes().size() >= MAX_CLASSES) return nullptr;
@@ -69,6 +73,9 @@ void lockdep_reset() noexcept { graph().present = {}; }
 // The class of `l` taken with `subclass` (0: its own class).
 static lock_class* class_of(const lock_base* l, int subclass) {
   if (!l->cls || subclass == 0) return l->cls;
+  static lock_class* cache[MAX_CLASSES][8] = {};  // by class id and subclass, for the process
+  lock_class*& cached = cache[l->cls->id][subclass & 7];
+  if (subclass < 8 && cached) return cached;
   static std::vector<std::string> names;  // interned for the process
   std::string n = std::string(l->cls->name) + "/" + std::to_string(subclass);
   for (auto& x : names)
@@ -76,7 +83,9 @@ static lock_class* class_of(const lock_base* l, int subclass) {
   names.reserve(64);
   if (names.size() >= 64) return l->cls;
   names.push_back(n);
-  return lockdep_class(names.back().c_str());
+  lock_class* c = lockdep_class(names.back().c_str());
+  if (subclass < 8) cached = c;
+  return c;
 }
 
 void lockdep_check_acquire(lock_base* l, int mode, bool trylock, const Point& p) {

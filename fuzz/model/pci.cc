@@ -28,18 +28,21 @@ pci_slot g_slot;
 controller g_ctrl;
 vfio_pci_core_device g_vfio[MAX_DEVS];
 
-// Per-object names live for the process (lock names are const char*).
-const char* name_of(const char* dev, const char* what) {
-  static char buf[MAX_DEVS * 8][40];
-  static int used = 0;
-  for (int i = 0; i < used; ++i) {
-    char want[40];
-    std::snprintf(want, sizeof want, "%s->%s", dev, what);
-    if (std::strcmp(buf[i], want) == 0) return buf[i];
-  }
-  if (used == MAX_DEVS * 8) std::abort();  // more per-device lock names than buf holds
-  std::snprintf(buf[used], sizeof buf[used], "%s->%s", dev, what);
-  return buf[used++];
+// Per-object names live for the process (lock names are const char*). Built
+// at the first run, then looked up: every run resets the topology, and
+// formatting ~40 names per run cost more than a short run itself.
+enum Field { F_MUTEX, F_CFG_SEM, F_CFG_MAP, F_MEMORY_LOCK, F_DEV_SET_LOCK, F_IGATE, F_RELEASE_Q, N_FIELDS };
+const char* name_of(int dev, Field f) {
+  static char buf[MAX_DEVS][N_FIELDS][40];
+  static const bool built = [] {
+    static const char* what[N_FIELDS] = {"dev.mutex", "cfg_access_sem", "cfg_access_lock", "memory_lock",
+                                         "dev_set->lock", "igate", "release_q"};
+    for (int d = 0; d < MAX_DEVS; ++d)
+      for (int k = 0; k < N_FIELDS; ++k) std::snprintf(buf[d][k], sizeof buf[d][k], "%s->%s", kNames[d], what[k]);
+    return true;
+  }();
+  (void)built;
+  return buf[dev][f];
 }
 
 // Boot-time topology: plain stores, before any task runs (no oracle sees them).
@@ -74,17 +77,17 @@ controller* pciehp_controller() noexcept { return &g_ctrl; }
 
 void pci_dev::init(int i) {
   id = i;
-  std::snprintf(name, sizeof name, "%s", kNames[i]);
+  std::memcpy(name, kNames[i], std::strlen(kNames[i]) + 1);
   bitfield_word = 0;
   block_cfg_access.last_setter = nullptr;
   msi_enabled.last_setter = nullptr;
   dev.mutex = mutex{};
-  dev.mutex.init(name_of(kNames[i], "dev.mutex"), nullptr, true);  // device_lock: novalidate class
+  dev.mutex.init(name_of(i, F_MUTEX), nullptr, true);  // device_lock: novalidate class
   cfg_access_sem = rw_semaphore{};
-  cfg_access_sem.init(name_of(kNames[i], "cfg_access_sem"), "&dev->cfg_access_sem", true);
+  cfg_access_sem.init(name_of(i, F_CFG_SEM), "&dev->cfg_access_sem", true);
   cfg_access_lock = lockdep_map{};
   // 7e89efc6e9e4 registered one lockdep key per device.
-  cfg_access_lock.init(name_of(kNames[i], "cfg_access_lock"), name_of(kNames[i], "cfg_access_lock"), false);
+  cfg_access_lock.init(name_of(i, F_CFG_MAP), name_of(i, F_CFG_MAP), false);
   cfg_access_lock.is_map = true;
   for (int k = 0; k < 16; ++k) config[k] = 0;
   config[0] = 0x10001af4u + static_cast<u32>(i);  // virtio vendor, a device id
@@ -144,13 +147,13 @@ void pci_reset_globals(int /*ndevs*/) {
     vfio_pci_core_device& v = g_vfio[d];
     v.pdev = &g_devs[d];
     v.memory_lock = rw_semaphore{};
-    v.memory_lock.init(name_of(kNames[d], "memory_lock"), "&vdev->memory_lock", true);
+    v.memory_lock.init(name_of(d, F_MEMORY_LOCK), "&vdev->memory_lock", true);
     v.dev_set_lock = mutex{};
-    v.dev_set_lock.init(name_of(kNames[d], "dev_set->lock"), "&dev_set->lock", true);
+    v.dev_set_lock.init(name_of(d, F_DEV_SET_LOCK), "&dev_set->lock", true);
     v.igate = mutex{};
-    v.igate.init(name_of(kNames[d], "igate"), "&vdev->igate", true);
+    v.igate.init(name_of(d, F_IGATE), "&vdev->igate", true);
     v.open_count = 1;
-    v.release_q.init(name_of(kNames[d], "release_q"), "&vdev->release_q.lock");
+    v.release_q.init(name_of(d, F_RELEASE_Q), "&vdev->release_q.lock");
     v.reset_works = true;
     v.ioctls_in_flight = 0;
     v.release_requested = false;

@@ -32,6 +32,7 @@ CampaignResult campaign(SchedulerKind s, const RunConfig& cfg_in, std::uint64_t 
       r = run_scenario(sc, ch, cfg);
     }
     ++res.runs;
+    res.steps += r.steps;
     if (r.has_report && cfg.skip_known)
       if (const Finding* f = known_finding(r.report)) {
         ++res.known[f->name];

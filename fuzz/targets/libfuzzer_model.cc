@@ -22,15 +22,33 @@ namespace {
 // before. (Counting (previous, current) pairs was tried: it made ~80 000
 // features and a corpus of 10 000 inputs in minutes, and fork mode crawled.)
 constexpr std::size_t N_COUNTERS = 1u << 13;
-__attribute__((section("__libfuzzer_extra_counters"))) std::uint8_t g_state_counters[N_COUNTERS];
-
-void on_step(std::uint64_t h) { g_state_counters[h % N_COUNTERS] = 1; }
-
-RunConfig g_cfg;
 
 }  // namespace
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
+// External and `used`: an internal array that is only ever written is
+// deleted by clang -O2 with its section, and libFuzzer then sees no extra
+// counters at all (the fast build lost them that way until 2026-11-30).
+__attribute__((used, section("__libfuzzer_extra_counters"))) std::uint8_t pcirig_state_counters[N_COUNTERS];
+
+namespace {
+
+void on_step(std::uint64_t h) { pcirig_state_counters[h % N_COUNTERS] = 1; }
+
+RunConfig g_cfg;
+
+// Per-run work, printed with -print_final_stats=1 beside libFuzzer's own
+// stats, so execs/s compares with `pcirig-model random` (steps/run) fairly.
+std::uint64_t g_runs, g_steps;
+void print_stats() {
+  std::fprintf(stderr, "stat::pcirig_runs:               %llu\nstat::pcirig_steps_per_run:      %.1f\n",
+               static_cast<unsigned long long>(g_runs), g_runs ? double(g_steps) / double(g_runs) : 0.0);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
+  for (int i = 1; i < *argc; ++i)
+    if (std::strcmp((*argv)[i], "-print_final_stats=1") == 0) std::atexit(print_stats);
   const char* v = std::getenv("PCIRIG_VARIANT");
   g_cfg.variant = find_variant(v && *v ? v : "v4.10");
   if (!g_cfg.variant) {
@@ -60,6 +78,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     data = copy.data();
   }
   RunResult r = run_bytes({data, size}, g_cfg);
+  ++g_runs;
+  g_steps += r.steps;
   if (r.has_report && !(g_cfg.skip_known && known_finding(r.report))) {
     std::fprintf(stderr, "pcirig: %s: %s\npcirig-title: %s\n", g_cfg.variant->name, kind_name(r.report.kind),
                  r.report.title.c_str());

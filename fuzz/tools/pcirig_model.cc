@@ -240,8 +240,9 @@ int main(int argc, char** argv) {
       RunConfig cfg = make_config(sc_);
       auto kind = *rnd ? SchedulerKind::random : SchedulerKind::pct;
       CampaignResult c = campaign(kind, cfg, seed, time_cap, runs, depth);
-      std::printf("%s on %s, seed %llu: %llu runs in %.2f s (%.0f runs/s)\n", scheduler_name(kind), cfg.variant->name,
-                  seed, static_cast<unsigned long long>(c.runs), c.seconds, c.runs / (c.seconds > 0 ? c.seconds : 1e-9));
+      std::printf("%s on %s, seed %llu: %llu runs in %.2f s (%.0f runs/s, %.1f steps/run)\n", scheduler_name(kind),
+                  cfg.variant->name, seed, static_cast<unsigned long long>(c.runs), c.seconds,
+                  c.runs / (c.seconds > 0 ? c.seconds : 1e-9), c.runs ? double(c.steps) / c.runs : 0.0);
       print_known(c.known, "runs");
       if (!c.found) {
         std::printf("no report\n");

@@ -80,6 +80,7 @@ const char* scheduler_name(SchedulerKind s);
 struct CampaignResult {
   bool found = false;
   std::uint64_t runs = 0;
+  std::uint64_t steps = 0;  // scheduling points over all runs: per-run work, to compare rates
   double seconds = 0;
   RunResult first;                  // the first report's run
   std::vector<std::uint8_t> input;  // its bytes, replayable with run_bytes

@@ -252,6 +252,7 @@ static void reset_world(const RunConfig& cfg, int ntasks, int ndevs) {
   w.report = Report{};
   w.stack_objects.clear();
   w.step_hook = cfg.step_hook;
+  w.feature_hook = cfg.feature_hook;
   arena_reset();
   lockdep_reset();
   kcsan_reset();
@@ -346,6 +347,7 @@ RunResult run_bodies(const std::vector<TaskBody>& bodies, int ndevs, Chooser& ch
     }
     if (roots[pick].raw().done()) t.m.done = true;
     if (w.step_hook) w.step_hook(abstract_state());
+    if (w.feature_hook) feature_wait_for({g_tasks, static_cast<std::size_t>(n)});
   }
 
   for (int i = 0; i < n; ++i)

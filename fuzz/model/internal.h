@@ -29,4 +29,10 @@ void record_report(ReportKind kind, std::string title, std::string body, const t
 // "T1/101"
 std::string task_tag(const task_struct* t);
 
+// Search features for World::feature_hook (features.cc): lock-order pairs at
+// each acquire, wait-for edges after each step. No-ops without a hook.
+struct lock_base;
+void feature_lock_order(const lock_base* l, int mode, bool trylock);
+void feature_wait_for(std::span<const task_struct> tasks);
+
 }  // namespace pcirig::model

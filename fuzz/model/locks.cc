@@ -94,6 +94,7 @@ void lock_acquire_prepare(lock_base* l, int mode, bool trylock, const Point& p) 
   current->m.pending = p;  // a report here shows what the task was attempting
   if (l->sleeping && !trylock) might_sleep(p.fn);
   lockdep_check_acquire(l, mode, trylock, p);
+  feature_lock_order(l, mode, trylock);
   if (!trylock) l->queue(current, mode);
 }
 

@@ -4,7 +4,9 @@
 // PCIRIG_SKIP_KNOWN=1 does not count mainline's known findings as crashes.
 // Besides code coverage, every step marks an extra counter keyed by a hash
 // of the abstract state (task pcs and states, lock owners, blocked bits, the
-// wait queue's contents), so new interleavings count as progress.
+// wait queue's contents), so new interleavings count as progress, and each
+// lock-order pair and wait-for edge (features.cc) marks one of a second set
+// (PCIRIG_EDGE_FEATURES=0 turns those off, PCIRIG_STATE_COUNTERS=0 the states).
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -29,10 +31,13 @@ constexpr std::size_t N_COUNTERS = 1u << 13;
 // deleted by clang -O2 with its section, and libFuzzer then sees no extra
 // counters at all (the fast build lost them that way until 2026-11-30).
 __attribute__((used, section("__libfuzzer_extra_counters"))) std::uint8_t pcirig_state_counters[N_COUNTERS];
+// Lock-order and wait-for edges (features.cc), apart from the states.
+__attribute__((used, section("__libfuzzer_extra_counters"))) std::uint8_t pcirig_edge_counters[N_COUNTERS];
 
 namespace {
 
 void on_step(std::uint64_t h) { pcirig_state_counters[h % N_COUNTERS] = 1; }
+void on_edge(std::uint64_t h) { pcirig_edge_counters[h % N_COUNTERS] = 1; }
 
 RunConfig g_cfg;
 
@@ -66,6 +71,8 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
   g_cfg.keep_trace = false;
   const char* sc = std::getenv("PCIRIG_STATE_COUNTERS");  // 0: code coverage only (for measuring)
   g_cfg.step_hook = sc && std::strcmp(sc, "0") == 0 ? nullptr : on_step;
+  const char* ef = std::getenv("PCIRIG_EDGE_FEATURES");  // 0: no lock-order/wait-for edges (for measuring)
+  g_cfg.feature_hook = ef && std::strcmp(ef, "0") == 0 ? nullptr : on_edge;
   return 0;
 }
 

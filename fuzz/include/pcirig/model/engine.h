@@ -108,6 +108,8 @@ struct OracleConfig {
 
 // Optional per-step hook (libFuzzer's abstract-state counters).
 using StepHook = void (*)(std::uint64_t abstract_state_hash);
+// Optional hook for lock-order and wait-for edges (features.cc), by hash.
+using FeatureHook = void (*)(std::uint64_t edge_hash);
 
 // The engine's view of the current run (engine.cc).
 struct World {
@@ -119,6 +121,7 @@ struct World {
   Report report;
   std::vector<StackObject> stack_objects;
   StepHook step_hook = nullptr;
+  FeatureHook feature_hook = nullptr;
 };
 World& world() noexcept;
 

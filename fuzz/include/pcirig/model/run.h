@@ -31,6 +31,7 @@ struct RunConfig {
   std::uint64_t max_steps = 3000;
   bool keep_trace = true;
   StepHook step_hook = nullptr;
+  FeatureHook feature_hook = nullptr;  // lock-order and wait-for edges
   // Campaigns draw topology scenarios (hot-plug, vfio, AER ...) too; false:
   // only the access.c calls on dev0/dev1 (inputs without the topology bit).
   bool topology = true;

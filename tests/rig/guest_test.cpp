@@ -163,6 +163,7 @@ seed: 7
 
 TEST(Guest, QemuKilledMidRunIsInfra) {
   SessionOptions o = options("machine: {accel: tcg}\nhotplug: {enabled: false}\nduration: 60s\n");
+  o.snapshot = false;  // the console then holds the boot
   o.on_ready = [](Session& s) { s.qemu_signal(SIGKILL); };
   auto out = run_session(o);
   EXPECT_EQ(out.exit_code, 2);
@@ -282,4 +283,95 @@ TEST(Guest, PlantedSocketDirIsNotUsedAndLongConsoleLineIsCut) {
   EXPECT_GT(r["input"]["agent"]["dropped_bytes"].get<int>(), 64 << 10) << r["input"].dump();
   EXPECT_NE(journal.find(R"("ev":"line_cut","ch":"agent")"), std::string::npos) << journal;
   EXPECT_GT(r["agent"]["config_reads"].get<long>(), 0) << "the agent channel went on after the cut line";
+}
+
+// Snapshots (docs/rig.md "Snapshots"). The first run of a tuple takes one at
+// agent-ready; the next restores it, plugs the cold nvme a snapshot cannot hold, and
+// runs the workload. A changed tuple never restores it, and --no-snapshot boots cold.
+std::string snapshot_yaml(int memory_mb) {
+  return R"(
+machine: {vcpus: 2, accel: tcg, memory_mb: )" + std::to_string(memory_mb) + R"(}
+topology:
+  root_ports:
+    - {id: rp1, slot: 1}
+    - {id: rp2, slot: 2}
+templates:
+  net: {driver: virtio-net-pci}
+  nvme: {driver: nvme, disk_mb: 8}
+devices:
+  - {id: net0, template: net, bus: rp1}
+  - {id: nvme0, template: nvme, bus: rp2}
+workload: {readers: 1, resetters: 1, reset_interval_ms: 50}
+hotplug: {enabled: false}
+duration: 4s
+)";
+}
+
+TEST(Guest, SnapshotTakenRestoredAndNeverStale) {
+  const fs::path snaps = runs_dir() / "snapshots-1";
+  SessionOptions o = options(snapshot_yaml(1024));
+  o.snapshot = true;
+  o.snapshot_dir = snaps;
+  auto a = run_session(o);
+  ASSERT_EQ(a.exit_code, 0) << a.result.dump(2);
+  const auto& sa = a.result["start"];
+  ASSERT_EQ(sa["mode"], "snapshot_taken") << sa;
+  EXPECT_EQ(sa["plugged_after_start"], nlohmann::json::array({"nvme0"}));
+  EXPECT_GT(sa["snapshot_bytes"].get<double>(), 1 << 20) << sa;
+
+  auto b = run_session(o);
+  ASSERT_EQ(b.exit_code, 0) << b.result.dump(2);
+  const auto& sb = b.result["start"];
+  ASSERT_EQ(sb["mode"], "snapshot") << sb;
+  EXPECT_EQ(sb["snapshot"], sa["snapshot"]);
+  EXPECT_EQ(sb["plugged_after_start"], nlohmann::json::array({"nvme0"}));
+  // The restored guest ran the workload, saw the nvme arrive, and its run says how it started.
+  EXPECT_GT(b.result["agent"]["config_reads"].get<int64_t>(), 0) << b.result["agent"];
+  EXPECT_GE(b.result["agent"]["pci_adds"].get<int64_t>(), 1) << b.result["agent"];
+  EXPECT_NE(read_file_text(b.run_dir / "qemu.cmdline").find("-incoming"), std::string::npos);
+  EXPECT_NE(read_file_text(b.run_dir / "journal.jsonl").find("\"snapshot_restored\""), std::string::npos);
+
+  // Another tuple (less memory): a snapshot of its own, never the first one.
+  SessionOptions c = options(snapshot_yaml(768));
+  c.snapshot = true;
+  c.snapshot_dir = snaps;
+  auto cc = run_session(c);
+  ASSERT_EQ(cc.exit_code, 0) << cc.result.dump(2);
+  EXPECT_EQ(cc.result["start"]["mode"], "snapshot_taken") << cc.result["start"];
+  EXPECT_NE(cc.result["start"]["snapshot"], sa["snapshot"]);
+  EXPECT_EQ(read_file_text(cc.run_dir / "qemu.cmdline").find("-incoming"), std::string::npos);
+
+  SessionOptions d = o;
+  d.snapshot = false;
+  auto dd = run_session(d);
+  ASSERT_EQ(dd.exit_code, 0) << dd.result.dump(2);
+  EXPECT_EQ(dd.result["start"]["mode"], "cold");
+  EXPECT_NE(dd.result["start"].value("why_cold", "").find("--no-snapshot"), std::string::npos) << dd.result["start"];
+}
+
+// A snapshot that does not load (cut short here) is removed; the run is done again from
+// a cold boot, which takes a new one, and the failed attempt's directory says why.
+TEST(Guest, SnapshotThatDoesNotLoadIsRetakenFromAColdBoot) {
+  const fs::path snaps = runs_dir() / "snapshots-2";
+  SessionOptions o = options(snapshot_yaml(1024));
+  o.snapshot = true;
+  o.snapshot_dir = snaps;
+  auto a = run_session(o);
+  ASSERT_EQ(a.exit_code, 0) << a.result.dump(2);
+  const fs::path vmstate = snaps / a.result["start"]["snapshot"].get<std::string>() / "vmstate";
+  ASSERT_TRUE(fs::exists(vmstate));
+  fs::resize_file(vmstate, fs::file_size(vmstate) / 2);
+
+  auto b = run_session(o);
+  ASSERT_EQ(b.exit_code, 0) << b.result.dump(2);
+  EXPECT_EQ(b.result["start"]["mode"], "snapshot_taken") << b.result["start"];
+  ASSERT_TRUE(b.result["start"].contains("retry_of")) << b.result["start"];
+  fs::path failed = b.result["start"]["retry_of"].get<std::string>();
+  auto fr = nlohmann::json::parse(read_file_text(failed / "result.json"));
+  EXPECT_EQ(fr["result"], "infra") << fr.dump(2);
+  EXPECT_EQ(fr["start"]["mode"], "snapshot");
+  // The saved copy of the retried run says it too.
+  auto saved = nlohmann::json::parse(read_file_text(b.run_dir / "result.json"));
+  EXPECT_EQ(saved["start"]["retry_of"], failed.string());
+  EXPECT_GT(fs::file_size(vmstate), 0u);
 }

@@ -111,6 +111,11 @@ void AgentChannel::on_message(const json& m) {
   }
 }
 
+void AgentChannel::assume_ready(json msg) {
+  ready_ = std::move(msg);
+  ready_at_ = mono_seconds();
+}
+
 asio::awaitable<ChannelReply> AgentChannel::command(const std::string& type, json fields, milliseconds timeout) {
   int64_t id = next_id_++;
   json msg = {{"type", type}};

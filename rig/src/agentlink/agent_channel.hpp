@@ -22,6 +22,9 @@ class AgentChannel : public JsonLineChannel {
                                         milliseconds timeout = milliseconds(5000));
 
   bool ready() const { return ready_.has_value(); }
+  // A guest restored from a snapshot said `ready` before the snapshot was taken: the rig
+  // gives the saved message once the restored agent has answered a command.
+  void assume_ready(json msg);
   const json& ready_msg() const { return *ready_; }
   double ready_at() const { return ready_at_; }
   const AgentStats& stats() const { return stats_; }

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 
 #include "campaign/campaign.hpp"
 #include "campaign/merge.hpp"
@@ -174,21 +175,33 @@ int cmd_bench_rig(const Common& c, const std::string& json_out, int boots) {
   // Launch-to-ready varies by a second from boot to boot under TCG (how the two
   // vCPUs take turns): the median over short boots of the same topology, plus
   // the two storm runs' boots. A clean boot's run directory is not kept.
-  std::vector<double> ready, guest_uptime;
+  // Cold boots and restores from the tuple's snapshot (docs/rig.md "Snapshots") are
+  // counted apart; a boot that took the snapshot counts as neither.
+  std::vector<double> ready, guest_uptime, ready_snapshot, restore_only;
   auto add_ready = [&](const SessionOutcome& out) {
-    if (out.ready_seconds > 0) ready.push_back(out.ready_seconds);
-    if (out.ready_guest_uptime > 0) guest_uptime.push_back(out.ready_guest_uptime);
+    if (out.ready_seconds <= 0) return;
+    if (out.start_mode == "cold") {
+      ready.push_back(out.ready_seconds);
+      if (out.ready_guest_uptime > 0) guest_uptime.push_back(out.ready_guest_uptime);
+    } else if (out.start_mode == "snapshot") {
+      ready_snapshot.push_back(out.ready_seconds);
+      restore_only.push_back(out.result["start"].value("restore_seconds", -1.0));
+    }
   };
-  for (int b = 0; b < boots; b++) {
-    SessionOptions o = base;
-    o.topo.hotplug.enabled = false;
-    o.topo.duration_s = 1;
-    o.tag = "bench-boot";
-    auto out = run_session(o);
-    add_ready(out);
-    fmt::print("boot {}/{}: ready {:.2f} s (guest uptime {:.2f} s)\n", b + 1, boots, out.ready_seconds,
-               out.ready_guest_uptime);
-    if (out.exit_code == 0) std::filesystem::remove_all(out.run_dir);
+  for (bool snapshot : {false, true}) {
+    for (int b = 0; b < boots + (snapshot ? 1 : 0); b++) {
+      SessionOptions o = base;
+      o.topo.hotplug.enabled = false;
+      o.topo.duration_s = 1;
+      o.snapshot = snapshot;
+      o.tag = "bench-boot";
+      auto out = run_session(o);
+      add_ready(out);
+      fmt::print("boot {}/{}: {} ready {:.2f} s (guest uptime {:.2f} s)\n", b + 1, boots, out.start_mode, out.ready_seconds,
+                 out.ready_guest_uptime);
+      if (snapshot && out.start_mode == "cold") j["snapshot_why_cold"] = out.result["start"];
+      if (out.exit_code == 0) std::filesystem::remove_all(out.run_dir);
+    }
   }
   std::vector<double> cpu, rss;
   for (std::string flavour : {"acpi", "native"}) {
@@ -223,6 +236,11 @@ int cmd_bench_rig(const Common& c, const std::string& json_out, int boots) {
   }
   j["ready_seconds"] = median(ready);
   j["ready_seconds_all"] = ready;
+  j["ready_seconds_snapshot"] = median(ready_snapshot);
+  j["ready_seconds_snapshot_all"] = ready_snapshot;
+  // Of which: loading the snapshot until the guest runs (the rest: QEMU's start, the
+  // agent's answer, and plugging the cold devices a snapshot cannot hold).
+  j["restore_seconds_snapshot"] = median(restore_only);
   // The guest's uptime at ready: the rest of ready_seconds is QEMU start-up and firmware.
   j["ready_guest_uptime_seconds"] = median(guest_uptime);
   j["orchestrator_cpu_percent"] = median(cpu);
@@ -238,45 +256,60 @@ int cmd_bench_control(Common c, const std::string& json_out, int runs, double fi
   if (c.config.empty()) c.config = "reset-heavy";
   if (c.check_only) return cmd_check(c);
   nlohmann::json j;
-  // regression: each run until it crashes or crash_limit passes.
-  std::vector<double> times;       // crashed runs only
-  std::vector<double> all_times;   // every run; one that did not crash counts as never (infinity)
-  std::vector<std::string> titles;
-  int crashed = 0;
+  // regression: each run until it crashes or crash_limit passes, from a cold boot and
+  // from the tuple's snapshot in turn (same seed), so both meet the same host load.
+  struct ModeFigures {
+    std::vector<double> times;       // crashed runs only
+    std::vector<double> all_times;   // every run; one that did not crash counts as never (infinity)
+    std::vector<std::string> titles;
+    int runs = 0, crashed = 0;
+  };
+  std::map<std::string, ModeFigures> modes;  // "cold", "snapshot"
   bool interrupted = false;
-  for (int i = 0; i < runs; i++) {
-    Common one = c;
-    one.kernel = "regression";
-    if (c.seed) one.seed = *c.seed + uint64_t(i);
-    SessionOptions o = make_options(one);
-    o.topo.duration_s = crash_limit;
-    o.status_line = false;
-    o.tag = "control-regression";
-    auto out = run_session(o);
-    print_summary(out);
-    if (out.exit_code == 2 && out.result.value("end_cause", "") == "interrupted") {
-      interrupted = true;  // Ctrl-C ends the bench; the cut-short run counts for nothing
-      runs = i;
-      break;
-    }
-    if (out.exit_code == 1) {
-      crashed++;
-      times.push_back(out.result.value("run_seconds", 0.0));
-      all_times.push_back(times.back());
-      titles.push_back(out.result["crash"].value("title", ""));
-    } else {
-      all_times.push_back(std::numeric_limits<double>::infinity());
+  for (int i = 0; i < runs && !interrupted; i++) {
+    for (bool snapshot : {false, true}) {
+      Common one = c;
+      one.kernel = "regression";
+      if (c.seed) one.seed = *c.seed + uint64_t(i);
+      SessionOptions o = make_options(one);
+      o.topo.duration_s = crash_limit;
+      o.status_line = false;
+      o.snapshot = snapshot && o.snapshot;
+      o.tag = "control-regression";
+      auto out = run_session(o);
+      print_summary(out);
+      if (out.exit_code == 2 && out.result.value("end_cause", "") == "interrupted") {
+        interrupted = true;  // Ctrl-C ends the bench; the cut-short run counts for nothing
+        break;
+      }
+      // A run that had to take the snapshot first still booted cold.
+      ModeFigures& m = modes[out.start_mode == "snapshot" ? "snapshot" : "cold"];
+      m.runs++;
+      if (out.exit_code == 1) {
+        m.crashed++;
+        m.times.push_back(out.result.value("run_seconds", 0.0));
+        m.all_times.push_back(m.times.back());
+        m.titles.push_back(out.result["crash"].value("title", ""));
+      } else {
+        m.all_times.push_back(std::numeric_limits<double>::infinity());
+      }
     }
   }
   // The median is over all runs: when it lands on a run that never crashed, it is
   // only known to exceed the crash limit, so it is null with that bound beside it.
-  double med = median(all_times);
-  nlohmann::json med_json = (all_times.empty() || std::isinf(med)) ? nlohmann::json(nullptr) : nlohmann::json(med);
-  j["regression"] = {{"runs", runs}, {"crashed", crashed}, {"median_seconds_to_crash", med_json},
-                     {"median_above_seconds", std::isinf(med) ? nlohmann::json(crash_limit) : nlohmann::json(nullptr)},
-                     {"median_over_crashed_seconds", median(times)},
-                     {"max_seconds_to_crash", times.empty() ? -1 : *std::max_element(times.begin(), times.end())},
-                     {"titles", titles}};
+  auto figures = [&](const ModeFigures& m) {
+    double med = median(m.all_times);
+    nlohmann::json med_json = (m.all_times.empty() || std::isinf(med)) ? nlohmann::json(nullptr) : nlohmann::json(med);
+    return nlohmann::json{{"runs", m.runs}, {"crashed", m.crashed},
+                          {"rate", m.runs ? double(m.crashed) / m.runs : 0.0},
+                          {"median_seconds_to_crash", med_json},
+                          {"median_above_seconds", std::isinf(med) ? nlohmann::json(crash_limit) : nlohmann::json(nullptr)},
+                          {"median_over_crashed_seconds", median(m.times)},
+                          {"max_seconds_to_crash", m.times.empty() ? -1 : *std::max_element(m.times.begin(), m.times.end())},
+                          {"titles", m.titles}};
+  };
+  j["regression"] = figures(modes["cold"]);
+  j["regression_snapshot"] = figures(modes["snapshot"]);
   // fixed: as many runs as fit in fixed_seconds.
   double total = 0;
   int fruns = 0, fcrashes = 0;
@@ -439,6 +472,12 @@ int cli_main(int argc, char** argv) {
   brep_cmd->add_option("--from", brep.from, "start from this crash run or bundle instead of looking for one");
   brep_cmd->add_flag("!--no-minimize", brep.minimize, "skip minimizing");
   brep_cmd->add_option("--minimize-attempts", brep.minimize_attempts, "attempts per minimizing step")->capture_default_str()->check(CLI::Range(1, 100));
+
+  // Every command that boots guests starts them from a snapshot unless told not to; the
+  // environment carries the choice to the sessions, and to a campaign's child processes.
+  for (CLI::App* vm : {stress, nightly, repro, compare, brig, bctl, bhang, brep_cmd})
+    vm->add_flag_callback("--no-snapshot", [] { ::setenv("PCIRIG_SNAPSHOT", "0", 1); },
+                          "boot every guest cold instead of restoring the tuple's snapshot (docs/rig.md \"Snapshots\")");
 
   try {
     app.parse(argc, argv);

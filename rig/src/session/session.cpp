@@ -8,6 +8,7 @@
 #include <atomic>
 #include <boost/asio.hpp>
 #include <cmath>
+#include <fstream>
 #include <thread>
 
 #include "agentlink/agent_channel.hpp"
@@ -24,6 +25,10 @@
 #include "kconfig/config_check.hpp"
 #include "report/load_sampler.hpp"
 #include "report/run_dir.hpp"
+#include "snapshot/snapshot_key.hpp"
+#include "snapshot/snapshot_plan.hpp"
+#include "snapshot/snapshot_steps.hpp"
+#include "snapshot/snapshot_store.hpp"
 #include "util/clock.hpp"
 #include "util/duration.hpp"
 #include "util/private_dir.hpp"
@@ -57,7 +62,7 @@ std::string shell_quote(const std::vector<std::string>& argv) {
 
 // Cause of the end of a run, first one wins.
 struct Cause {
-  std::string kind;       // duration | interrupted | qemu_exit | qmp_lost | guest_silent | boot_failed | disk_full | kernel_report | hang | agent_lost | setup
+  std::string kind;       // duration | interrupted | qemu_exit | qmp_lost | guest_silent | boot_failed | disk_full | kernel_report | hang | agent_lost | setup | snapshot_restore_failed
   nlohmann::json detail = nlohmann::json::object();
 };
 
@@ -83,6 +88,9 @@ class SessionImpl : public Session {
 
  private:
   asio::awaitable<void> main_loop();
+  asio::awaitable<bool> boot_or_restore();
+  asio::awaitable<bool> after_ready();  // take the snapshot, plug what it cannot hold
+  void plan_start(const LaunchSpec& spec);
   asio::awaitable<bool> accept_all();
   asio::awaitable<void> pause(double seconds);  // woken early by finish()
   asio::awaitable<void> teardown();
@@ -123,6 +131,13 @@ class SessionImpl : public Session {
   std::unique_ptr<ProgressWatch> progress_;
   std::optional<HangReport> hang_report_;
   int64_t unplug_timeouts_seen_ = 0;
+  // How the guest starts (snapshot/): cold, cold then snapshot taken, or restored.
+  SnapshotPlan snap_plan_;
+  bool snap_boot_ = false;  // QEMU boots snap_plan_.boot, not topo_
+  std::optional<SnapshotStore> snap_store_;
+  std::optional<SnapshotStore::Entry> snap_from_;
+  std::string snap_key_, snap_identity_;
+  nlohmann::json start_ = nlohmann::json::object();
   void hang_signs();
   SessionOutcome out_;
 };
@@ -199,18 +214,8 @@ asio::awaitable<void> SessionImpl::main_loop() {
   const json& g = qmp_->greeting();
   run_->journal("qmp_ready", {{"qemu", g.contains(kQemuVersion) ? nlohmann::json::parse(g.at(kQemuVersion).dump()) : nlohmann::json(nullptr)}});
 
-  // 2. Boot until the agent says ready (the storm must never run during boot).
-  double boot_limit = 25.0 * scale_;
-  while (!cause_ && !agent_->ready()) {
-    if (mono_seconds() - t_qemu_ > boot_limit) {
-      finish({"boot_failed", {{"why", fmt::format("no agent 'ready' within {:.0f} s", boot_limit)},
-                              {"console_bytes", console_->bytes_received()}}});
-      break;
-    }
-    co_await pause(0.1);
-    housekeeping();
-  }
-  if (cause_) co_return;
+  // 2. Boot (or restore) until the agent is ready (the storm must never run during boot).
+  if (!co_await boot_or_restore() || !co_await after_ready()) co_return;
   t_ready_ = mono_seconds();
   out_.ready_seconds = t_ready_ - t_qemu_;
   out_.ready_guest_uptime = agent_->ready_msg().value("uptime", -1.0);
@@ -245,6 +250,90 @@ asio::awaitable<void> SessionImpl::main_loop() {
     hang_signs();
     co_await watchdog();
   }
+}
+
+asio::awaitable<bool> SessionImpl::boot_or_restore() {
+  if (snap_from_) {
+    auto st = co_await finish_restore(*qmp_, scale_);
+    start_["restore_seconds"] = st.seconds;
+    if (!st.ok) {
+      if (!cause_) finish({"snapshot_restore_failed", {{"why", st.error}}});
+      co_return false;
+    }
+    // The restored agent is where it was when the snapshot was taken: up, waiting for a
+    // workload. Its answer to a command proves it runs; its ready message is the saved one.
+    auto r = co_await agent_->command("devices", json::object(), std::chrono::milliseconds(int64_t(5000 * scale_)));
+    if (!r.ok || !r.msg.value("ok", false) || !r.msg.contains("devices")) {
+      if (!cause_) finish({"snapshot_restore_failed", {{"why", "the restored agent did not answer 'devices'"}}});
+      co_return false;
+    }
+    json ready = json::parse(snap_from_->meta.value("ready", nlohmann::json::object()).dump());
+    ready["devices"] = r.msg["devices"];
+    ready["restored_from"] = snap_key_;
+    agent_->assume_ready(ready);
+    run_->journal("snapshot_restored", {{"snapshot", snap_key_}, {"seconds", mono_seconds() - t_qemu_}});
+    co_return !cause_;
+  }
+  double boot_limit = 25.0 * scale_;
+  while (!cause_ && !agent_->ready()) {
+    if (mono_seconds() - t_qemu_ > boot_limit) {
+      finish({"boot_failed", {{"why", fmt::format("no agent 'ready' within {:.0f} s", boot_limit)},
+                              {"console_bytes", console_->bytes_received()}}});
+      break;
+    }
+    co_await pause(0.1);
+    housekeeping();
+  }
+  co_return !cause_;
+}
+
+asio::awaitable<bool> SessionImpl::after_ready() {
+  if (snap_boot_ && !snap_from_) {
+    // First boot of this tuple: the guest has no seed or workload yet, so its state is
+    // the same for every run of the tuple. Keep it.
+    double t0 = mono_seconds();
+    fs::path tmp = snap_store_->begin(snap_key_);
+    auto st = co_await take_snapshot(*qmp_, tmp / "vmstate", scale_);
+    std::error_code ec;
+    auto bytes = fs::file_size(tmp / "vmstate", ec);
+    nlohmann::json meta = {{"identity", snap_identity_}, {"ready", nlohmann::json::parse(agent_->ready_msg().dump())},
+                           {"taken", utc_iso8601()}, {"take_seconds", st.seconds}, {"bytes", ec ? 0 : bytes},
+                           {"kernel", o_.image.name}, {"config", topo_.source}, {"run_id", run_->id()}};
+    bool kept = st.ok && snap_store_->commit(tmp, snap_key_, meta);
+    if (!st.ok) snap_store_->discard(tmp);
+    if (kept) snap_store_->prune(24);
+    start_["mode"] = "snapshot_taken";
+    start_["take_seconds"] = mono_seconds() - t0;
+    start_["snapshot_bytes"] = ec ? 0 : bytes;
+    if (!st.ok) start_["mode"] = "cold", start_["snapshot_error"] = st.error;
+    run_->journal("snapshot_taken", {{"snapshot", snap_key_}, {"ok", st.ok}, {"kept", kept}, {"error", st.error},
+                                     {"seconds", st.seconds}, {"bytes", ec ? 0 : bytes}});
+    if (cause_) co_return false;
+  }
+  if (snap_boot_ && !snap_plan_.after_restore.empty()) {
+    // The cold devices the snapshot cannot hold go in now, and the run waits for the
+    // guest to see each, so the workload starts on the same devices as a cold boot's.
+    int64_t adds0 = agent_->pci_adds();
+    auto st = co_await plug_cold_devices(*qmp_, topo_, snap_plan_.after_restore, run_->path() / "disks", scale_);
+    nlohmann::json ids = nlohmann::json::array();
+    for (auto& d : snap_plan_.after_restore) ids.push_back(d.id);
+    start_["plugged_after_start"] = ids;
+    if (!st.ok) {
+      if (!cause_) finish({"boot_failed", {{"why", st.error}}});
+      co_return false;
+    }
+    double t0 = mono_seconds(), limit = 10 * scale_;
+    while (!cause_ && agent_->pci_adds() < adds0 + int64_t(snap_plan_.after_restore.size())) {
+      if (mono_seconds() - t0 > limit) {
+        finish({"boot_failed", {{"why", fmt::format("the guest did not report the cold devices plugged after start ({}) within {:.0f} s",
+                                                    ids.dump(), limit)}}});
+        break;
+      }
+      co_await pause(0.01);
+    }
+    start_["plug_seconds"] = mono_seconds() - t0 + st.seconds;
+  }
+  co_return !cause_;
 }
 
 // The agent streams stats every second. Silence past the (accelerator-scaled) limit:
@@ -378,6 +467,7 @@ nlohmann::json SessionImpl::classify() {
   }
   r["exit_code"] = out_.exit_code;
   r["ready_seconds"] = out_.ready_seconds;
+  r["start"] = start_;
   r["ready_guest_uptime_seconds"] = out_.ready_guest_uptime;
   r["run_seconds"] = t_storm_ > 0 ? t_end_ - t_storm_ : 0.0;
   r["agent"] = nlohmann::json::parse(agent_ ? agent_->stats().to_json().dump() : "{}");
@@ -411,6 +501,28 @@ void SessionImpl::write_meta() {
   run_->write_text("seed", std::to_string(seed_) + "\n");
   run_->write_text("image.json", read_file_text(o_.image.image_json));
   run_->write_json("result.json", {{"result", "running"}, {"seed", seed_}, {"started", utc_iso8601()}});
+}
+
+// Cold boot, or the tuple's snapshot: restore it, or take it at agent-ready.
+void SessionImpl::plan_start(const LaunchSpec& spec) {
+  start_["mode"] = "cold";
+  if (!o_.snapshot) {
+    start_["why_cold"] = "snapshots off (--no-snapshot or PCIRIG_SNAPSHOT=0)";
+    return;
+  }
+  snap_plan_ = plan_snapshot(topo_);
+  if (!snap_plan_.possible) {
+    start_["why_cold"] = snap_plan_.why_not;
+    return;
+  }
+  snap_identity_ = identity_text(snapshot_identity(snapshot_argv(snap_plan_.boot, spec), accel_.accel, o_.image, spec.qemu));
+  snap_key_ = snapshot_key(snap_identity_);
+  snap_store_.emplace(o_.snapshot_dir.empty() ? default_snapshot_dir() : o_.snapshot_dir);
+  snap_from_ = snap_store_->find(snap_key_, snap_identity_);
+  snap_boot_ = true;
+  start_["snapshot"] = snap_key_;
+  if (snap_from_) start_["mode"] = "snapshot";
+  out_.snapshot_key = snap_key_;
 }
 
 SessionOutcome SessionImpl::run() {
@@ -461,8 +573,11 @@ SessionOutcome SessionImpl::run() {
     if (fp) std::fclose(fp);
     if (!ok) throw std::runtime_error(fmt::format("cannot create backing file {}", file.string()));
   }
-  auto argv = qemu_argv(topo_, spec);
+  plan_start(spec);
+  auto argv = qemu_argv(snap_boot_ ? snap_plan_.boot : topo_, spec);
+  if (snap_from_) argv.insert(argv.end(), {"-incoming", incoming_uri(snap_from_->vmstate)});
   run_->write_text("qemu.cmdline", shell_quote(argv) + "\n");
+  run_->journal("start", start_);
 
   qmp_ = std::make_unique<QmpClient>(ctx_.get_executor(), &run_->qmp_log());
   agent_ = std::make_unique<AgentChannel>(ctx_.get_executor(), &run_->agent_log());
@@ -572,6 +687,7 @@ SessionOutcome SessionImpl::run() {
   fs::remove_all(run_->path() / "disks", ec);  // sparse but large-looking; the config recreates them
 
   out_.result = r;
+  out_.start_mode = start_.value("mode", "cold");
   if (injector_) out_.hotplug = injector_->counters();
   out_.reads_per_s = reads_ps_;
   out_.resets_per_s = resets_ps_;
@@ -585,10 +701,34 @@ SessionOutcome SessionImpl::run() {
 }
 }  // namespace
 
+bool snapshots_enabled_by_env() {
+  const char* v = std::getenv("PCIRIG_SNAPSHOT");
+  return !v || std::string(v) != "0";
+}
+
 SessionOutcome run_session(const SessionOptions& opts) {
   // A kernel without an option this run needs stops here, before QEMU starts.
   check_image_kernel_config(opts.image, opts.topo);
-  SessionImpl s(opts);
-  return s.run();
+  SessionOutcome out;
+  {
+    SessionImpl s(opts);
+    out = s.run();
+  }
+  // A snapshot that did not come back up is removed, and the run is done again from a
+  // cold boot (which takes a new snapshot); the failed run's directory stays.
+  const auto& r = out.result;
+  if (out.start_mode == "snapshot" && out.ready_seconds < 0 && r.value("result", "") == "infra" &&
+      r.value("end_cause", "") != "interrupted" && r.value("end_cause", "") != "disk_full") {
+    spdlog::warn("snapshot {} did not restore ({}): removed, booting cold", out.snapshot_key, r.value("end_cause", ""));
+    SnapshotStore(opts.snapshot_dir.empty() ? default_snapshot_dir() : opts.snapshot_dir).remove(out.snapshot_key);
+    fs::path failed = out.run_dir;
+    SessionImpl s(opts);
+    out = s.run();
+    out.result["start"]["retry_of"] = failed.string();
+    std::ofstream(out.run_dir / "result.json.tmp") << out.result.dump(2) << "\n";
+    std::error_code ec;
+    fs::rename(out.run_dir / "result.json.tmp", out.run_dir / "result.json", ec);
+  }
+  return out;
 }
 }  // namespace pcirig

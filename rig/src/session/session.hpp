@@ -16,6 +16,9 @@ namespace pcirig {
 
 class Session;
 
+// False when PCIRIG_SNAPSHOT=0 (set by --no-snapshot, inherited by a campaign's children).
+bool snapshots_enabled_by_env();
+
 struct SessionOptions {
   Topology topo;
   KernelImage image;
@@ -27,6 +30,11 @@ struct SessionOptions {
   // Longest line kept from the console, agent and QMP (docs/rig.md "Hostile input").
   // Tests lower it: a TCG guest's serial port writes ~35 KB/s.
   size_t max_input_line = size_t(1) << 20;
+  // Start from a VM snapshot of this (kernel, initramfs, topology, machine) tuple when
+  // one exists, else take one at agent-ready for the next run (rig/src/snapshot/).
+  // Off with --no-snapshot or PCIRIG_SNAPSHOT=0.
+  bool snapshot = snapshots_enabled_by_env();
+  std::filesystem::path snapshot_dir;  // "" = $PCIRIG_CACHE/snapshots
   // Tests: called once the agent is ready (and the workload started).
   std::function<void(Session&)> on_ready;
 };
@@ -36,7 +44,9 @@ struct SessionOutcome {
   nlohmann::json result;             // as written to result.json
   std::filesystem::path run_dir;
   // Measures for `pcirig bench`.
-  double ready_seconds = -1;         // QEMU started -> agent ready
+  double ready_seconds = -1;         // QEMU started -> agent ready (restored, cold devices plugged)
+  std::string start_mode;            // cold | snapshot_taken | snapshot (result.json "start")
+  std::string snapshot_key;
   double ready_guest_uptime = -1;    // the guest's own uptime in the agent's ready message
   HotplugCounters hotplug;
   std::vector<double> reads_per_s, resets_per_s;  // per stats interval

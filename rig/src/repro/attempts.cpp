@@ -55,6 +55,7 @@ AttemptResult one_try(const ReproSource& src, const KernelImage& kernel, const R
   a.result = res.value("result", "infra");
   if (res.value("end_cause", "") == "interrupted") a.result = "interrupted";
   a.ready_seconds = out.ready_seconds;
+  a.start_mode = out.start_mode;
   if (a.result == "infra" && res.contains("infra")) a.infra.push_back(res["infra"].value("kind", "infra"));
   std::string journal = read_file_text(out.run_dir / "journal.jsonl");
   a.replay = replay_fidelity_from_journal(journal);

@@ -40,6 +40,7 @@ struct AttemptResult {
   double seconds_to_crash = -1;
   std::string phase;                 // storm | boot (crashes only)
   double ready_seconds = -1;
+  std::string start_mode;  // cold | snapshot_taken | snapshot (docs/rig.md "Snapshots")
   ReplayFidelity replay;             // what the attempt's journal shows of the replay
   MatchVerdict match;
   std::vector<std::string> infra;    // the infra kinds of the tries before this one (and this one's, if infra)

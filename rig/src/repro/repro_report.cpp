@@ -25,7 +25,7 @@ nlohmann::json repro_json(const ReproRun& r) {
   std::map<std::string, int> other;
   for (const auto& a : o.per_attempt) {
     nlohmann::json j = {{"attempt", a.index}, {"run_dir", a.run_dir.string()}, {"result", a.result},
-                        {"ready_seconds", a.ready_seconds}, {"infra_retries", a.infra},
+                        {"ready_seconds", a.ready_seconds}, {"start", a.start_mode}, {"infra_retries", a.infra},
                         {"replay", {{"plugs", a.replay.plugs}, {"unplugs", a.replay.unplugs}, {"skipped", a.replay.skipped}}}};
     if (a.crash) {
       j["title"] = a.crash->title;

@@ -2,11 +2,13 @@
 // variant comes from PCIRIG_VARIANT (default v4.10), KCSAN from PCIRIG_KCSAN=1,
 // PCIRIG_ACCESS_ONLY=1 keeps to the access.c scenarios (clears the topology bit),
 // PCIRIG_SKIP_KNOWN=1 does not count mainline's known findings as crashes.
-// Besides code coverage, every step marks an extra counter keyed by a hash
-// of the abstract state (task pcs and states, lock owners, blocked bits, the
-// wait queue's contents), so new interleavings count as progress, and each
-// lock-order pair and wait-for edge (features.cc) marks one of a second set
-// (PCIRIG_EDGE_FEATURES=0 turns those off, PCIRIG_STATE_COUNTERS=0 the states).
+// Code coverage guides by default. Two more feature sets are opt-in, because
+// on the eras measured they made libFuzzer need more schedules, not fewer
+// (docs/model.md "Measured"): PCIRIG_STATE_COUNTERS=1 marks, at every step,
+// an extra counter keyed by a hash of the abstract state (task pcs and
+// states, lock owners, blocked bits, the wait queue's contents);
+// PCIRIG_EDGE_FEATURES=1 marks one per lock-order pair and wait-for edge
+// (features.cc).
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -69,10 +71,10 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
   const char* sk = std::getenv("PCIRIG_SKIP_KNOWN");
   g_cfg.skip_known = sk && std::strcmp(sk, "1") == 0;
   g_cfg.keep_trace = false;
-  const char* sc = std::getenv("PCIRIG_STATE_COUNTERS");  // 0: code coverage only (for measuring)
-  g_cfg.step_hook = sc && std::strcmp(sc, "0") == 0 ? nullptr : on_step;
-  const char* ef = std::getenv("PCIRIG_EDGE_FEATURES");  // 0: no lock-order/wait-for edges (for measuring)
-  g_cfg.feature_hook = ef && std::strcmp(ef, "0") == 0 ? nullptr : on_edge;
+  const char* sc = std::getenv("PCIRIG_STATE_COUNTERS");
+  g_cfg.step_hook = sc && std::strcmp(sc, "1") == 0 ? on_step : nullptr;
+  const char* ef = std::getenv("PCIRIG_EDGE_FEATURES");
+  g_cfg.feature_hook = ef && std::strcmp(ef, "1") == 0 ? on_edge : nullptr;
   return 0;
 }
 

@@ -1,10 +1,13 @@
 // The campaign's pieces without a guest: plan validation, run order and shards, the
-// ledger, the history database and the reports.
+// ledger, the history database and the reports; repro cells (corpus bundles).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <set>
 
+#include "campaign/explain_plan.hpp"
 #include "campaign/ledger.hpp"
 #include "campaign/plan.hpp"
 #include "campaign/run_order.hpp"
@@ -202,4 +205,205 @@ TEST(Reports, JunitHasACasePerCellAndAFailurePerTitle) {
   auto j = nlohmann::json::parse(report_json(r));
   EXPECT_EQ(j["crashes"].size(), 2u);
   EXPECT_EQ(j["runs"].size(), 4u);
+}
+
+// Repro cells (plan `repro:`): a crash bundle made by hand, as `pcirig bundle` leaves one
+// (its kernel is nowhere: loading a plan checks the bundle, not the kernel).
+namespace {
+void make_bundle(const fs::path& d, const std::string& title, uint64_t seed = 42) {
+  fs::create_directories(d);
+  fs::copy_file(std::string(PCIRIG_SOURCE_DIR) + "/rig/configs/default.yaml", d / "config.yaml");
+  write_file(d / "seed", std::to_string(seed) + "\n");
+  write_file(d / "journal.jsonl",
+             fmt::format("{{\"t\":0.0,\"ev\":\"run_start\",\"seed\":{}}}\n{{\"t\":3.0,\"ev\":\"storm_start\"}}\n"
+                         "{{\"t\":4.0,\"ev\":\"plug\",\"slot\":\"rp3\",\"kind\":\"net\"}}\n"
+                         "{{\"t\":50.0,\"ev\":\"kernel_report\",\"line\":\"BUG\"}}\n", seed));
+  write_file(d / "image.json", "{\"name\":\"debian\",\"cache_key\":\"0123\"}\n");
+  write_file(d / "result.json", nlohmann::json{{"result", "kernel_crash"},
+                                               {"crash", {{"title", title}, {"kind", "null_deref"}, {"function", "f"}}}}
+                                    .dump());
+  write_file(d / "bundle.json", "{\"format\":1}\n");
+}
+std::string repro_plan(const std::string& bundles, const std::string& more = "") {
+  return "repro:\n  - bundles: " + bundles + "\n" + more;
+}
+}  // namespace
+
+TEST(Repro, ADirectoryGivesOneCellPerBundleAndAnEmptyOneNone) {
+  fs::path d = temp_dir("repro-dir");
+  make_bundle(d / "corpus" / "debian--b-second", "BUG: b");
+  make_bundle(d / "corpus" / "debian--a-first", "BUG: a");
+  fs::create_directories(d / "corpus" / "unfinished");  // no bundle.json: not a bundle yet
+  write_file(d / "corpus" / "README.md", "x\n");
+  Plan p = load_plan_text(repro_plan((d / "corpus").string(), "    attempts: 2\n    time_limit: 30s\n"), "p.yaml", world());
+  ASSERT_EQ(p.cells.size(), 2u);
+  EXPECT_EQ(p.cells[0].id, "repro:debian--a-first");  // sorted: run indices do not depend on readdir
+  EXPECT_EQ(p.cells[1].id, "repro:debian--b-second");
+  EXPECT_EQ(p.cells[0].kind, PlanCell::Kind::repro);
+  EXPECT_EQ(p.cells[0].bundle, (d / "corpus" / "debian--a-first").string());
+  EXPECT_EQ(p.cells[0].bundle_title, "BUG: a");
+  EXPECT_EQ(p.cells[0].kernel, "debian");
+  EXPECT_EQ(p.cells[0].attempts, 2);
+  EXPECT_EQ(p.cells[0].time_limit_s, 30);
+  EXPECT_EQ(p.cells[0].duration_s, 60);
+  EXPECT_EQ(p.cells[0].line, 2);
+  // Without time_limit: as `pcirig repro`, 60 s or twice the original's time to the crash (47 s here).
+  Plan q = load_plan_text(repro_plan((d / "corpus").string()), "p.yaml", world());
+  EXPECT_EQ(q.cells[0].attempts, 3);
+  EXPECT_EQ(q.cells[0].time_limit_s, 94);
+  // A list of bundle paths.
+  Plan l = load_plan_text(repro_plan("[" + (d / "corpus" / "debian--b-second").string() + "]"), "p.yaml", world());
+  ASSERT_EQ(l.cells.size(), 1u);
+  EXPECT_EQ(l.cells[0].id, "repro:debian--b-second");
+  // An empty corpus: no repro cell, not an error (the other sections still make the plan).
+  fs::create_directories(d / "empty");
+  Plan e = load_plan_text(repro_plan((d / "empty").string(), "model:\n  - variants: [v4.10]\n    schedulers: [pct]\n"),
+                          "p.yaml", world());
+  ASSERT_EQ(e.cells.size(), 1u);
+  EXPECT_EQ(e.cells[0].id, "model:v4.10/pct");
+  // Repro cells take their turn in the round and in each shard like the others.
+  Plan m = load_plan_text(repro_plan((d / "corpus").string(), "model:\n  - variants: [v4.10]\n    schedulers: [pct]\n"),
+                          "p.yaml", world());
+  RunOrder order(m, 5);
+  ASSERT_EQ(order.round_runs(), 3);
+  std::set<std::string> round;
+  for (int i = 0; i < 3; i++) round.insert(order.at(i).cell->id);
+  EXPECT_EQ(round, (std::set<std::string>{"model:v4.10/pct", "repro:debian--a-first", "repro:debian--b-second"}));
+  Shard s1 = parse_shard("1/2"), s2 = parse_shard("2/2");
+  std::set<std::string> both;
+  for (int i = 0; i < 3; i++) {
+    EXPECT_EQ(s1.holds(i) + s2.holds(i), 1);
+    both.insert(order.at(i).cell->id);
+  }
+  EXPECT_EQ(both.size(), 3u);
+  fs::remove_all(d);
+}
+
+TEST(Repro, RefusesWithFileLineColumnAndKey) {
+  fs::path d = temp_dir("repro-bad");
+  make_bundle(d / "good", "BUG: a");
+  fs::create_directories(d / "plain");
+  make_bundle(d / "badseed", "BUG: a");
+  write_file(d / "badseed" / "seed", "4x2\n");
+  std::string good = (d / "good").string();
+  EXPECT_EQ(error_of(repro_plan((d / "nosuch").string())),
+            fmt::format("p.yaml:2:14: key 'repro.bundles': no directory '{}'", (d / "nosuch").string()));
+  EXPECT_EQ(error_of(repro_plan("[" + good + ", " + (d / "plain").string() + "]")),
+            fmt::format("p.yaml:2:{}: key 'repro.bundles': '{}' has no bundle.json (not a crash bundle)", 17 + good.size(),
+                        (d / "plain").string()));
+  EXPECT_EQ(error_of(repro_plan(good, "    attempts: 0\n")), "p.yaml:3:15: key 'repro.attempts': 0 is out of range [1, 100]");
+  EXPECT_EQ(error_of(repro_plan(good, "    attempts: 101\n")),
+            "p.yaml:3:15: key 'repro.attempts': 101 is out of range [1, 100]");
+  EXPECT_EQ(error_of(repro_plan(good, "    time_limit: soon\n")),
+            "p.yaml:3:17: key 'repro.time_limit': 'soon' is not a duration like 30s, 10m, 1h");
+  EXPECT_EQ(error_of(repro_plan(good, "    attempt: 2\n")),
+            "p.yaml:3:5: key 'repro.attempt': unknown key (allowed: bundles, attempts, time_limit, runs)");
+  EXPECT_EQ(error_of("repro:\n  - attempts: 2\n"),
+            "p.yaml:2:5: key 'repro.bundles': missing (required): a directory of bundles or a list of bundle paths");
+  // A bundle repro would refuse is refused here, the file at fault named.
+  EXPECT_EQ(error_of(repro_plan("[" + (d / "badseed").string() + "]")),
+            fmt::format("p.yaml:2:15: key 'repro.bundles': {}/seed: corrupt: not a decimal seed", (d / "badseed").string()));
+  // The same bundle twice is one cell twice.
+  EXPECT_NE(error_of(repro_plan("[" + good + ", " + good + "]")).find("cell repro:good appears twice"), std::string::npos);
+  // Nothing but an empty corpus: no cells at all.
+  fs::create_directories(d / "empty");
+  EXPECT_NE(error_of(repro_plan((d / "empty").string())).find("the plan has no cells"), std::string::npos);
+  fs::remove_all(d);
+}
+
+TEST(Repro, ExplainSaysWhatEachCellChecks) {
+  fs::path d = temp_dir("repro-explain");
+  make_bundle(d / "corpus" / "debian--a", "BUG: kernel NULL pointer dereference in f");
+  Plan p = load_plan_text(repro_plan((d / "corpus").string(), "    attempts: 3\n    time_limit: 1m\n"), "p.yaml", world());
+  std::string x = explain_plan(p, 1, 0);
+  EXPECT_NE(x.find("repro:debian--a"), std::string::npos) << x;
+  EXPECT_NE(x.find("replays the bundle " + (d / "corpus" / "debian--a").string() + " on kernel debian, 3 attempts of at most 1m00s"),
+            std::string::npos) << x;
+  EXPECT_NE(x.find("fails when \"BUG: kernel NULL pointer dereference in f\" no longer comes back"), std::string::npos) << x;
+  fs::remove_all(d);
+}
+
+TEST(Repro, ALostCorpusCrashFailsItsCellAndIsFlagged) {
+  CampaignReport r;
+  r.uid = "c";
+  r.cells = {"repro:kept", "repro:lost"};
+  RunRecord kept, lost;
+  kept.index = 0, kept.cell = "repro:kept", kept.kind = "repro", kept.result = "reproduced", kept.run_dir = "runs/k";
+  kept.repro_title = "BUG: kept", kept.repro_reproduced = 2, kept.repro_attempts = 3, kept.repro_rate = 2.0 / 3;
+  kept.kernel = "debian";
+  lost = kept;
+  lost.index = 1, lost.cell = "repro:lost", lost.result = "not_reproduced", lost.run_dir = "runs/l";
+  lost.repro_title = "BUG: lost & gone", lost.repro_reproduced = 0, lost.repro_rate = 0;
+  r.runs = {kept, lost};
+  EXPECT_FALSE(kept.repro_lost());
+  EXPECT_TRUE(lost.repro_lost());
+  std::string x = report_junit(r);
+  EXPECT_NE(x.find("tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"0\""), std::string::npos) << x;
+  EXPECT_NE(x.find("<testcase classname=\"pcirig.repro\" name=\"repro:lost\""), std::string::npos) << x;
+  EXPECT_NE(x.find("message=\"corpus crash no longer reproduces: BUG: lost &amp; gone\""), std::string::npos) << x;
+  std::string h = report_html(r);
+  EXPECT_NE(h.find("<table id=\"repro\">"), std::string::npos);
+  EXPECT_NE(h.find("class=\"repro-row lost\""), std::string::npos) << h;
+  EXPECT_NE(h.find("corpus crash no longer reproduces"), std::string::npos);
+  EXPECT_NE(h.find("2/3 (67%)"), std::string::npos) << h;
+  EXPECT_NE(h.find("href=\"runs/k/repro.json\""), std::string::npos);
+  EXPECT_EQ(h.find("class=\"crash-row\""), std::string::npos);  // a replayed corpus crash is not a new crash
+  auto j = nlohmann::json::parse(report_json(r));
+  ASSERT_EQ(j["repro"].size(), 2u);
+  EXPECT_TRUE(j["repro"][0]["flag"].is_null());
+  EXPECT_EQ(j["repro"][1]["flag"], "corpus crash no longer reproduces");
+  EXPECT_EQ(j["repro"][0]["reproduced"], 2);
+  EXPECT_EQ(j["crashes"].size(), 0u);
+  // The ledger keeps the verdict.
+  fs::path d = temp_dir("repro-ledger");
+  Ledger l(d / "ledger.jsonl");
+  ASSERT_EQ(l.append(lost), 0);
+  auto rs = Ledger::read(d / "ledger.jsonl");
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_TRUE(rs[0].repro_lost());
+  EXPECT_EQ(rs[0].repro_title, "BUG: lost & gone");
+  EXPECT_EQ(rs[0].repro_attempts, 3);
+  fs::remove_all(d);
+}
+
+TEST(Repro, HistoryKeepsTheVerdictAndGainsItsColumns) {
+  fs::path d = temp_dir("repro-history");
+  {  // a history from before repro cells
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((d / "h.sqlite").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE runs(campaign TEXT NOT NULL, idx INTEGER NOT NULL, cell TEXT, kind TEXT, "
+                               "seed INTEGER, result TEXT, title TEXT, started TEXT, ended TEXT, seconds REAL, run_dir TEXT, "
+                               "kernel TEXT, kernel_identity TEXT, topology TEXT, config_hash TEXT, host_load REAL, "
+                               "reads_per_s REAL, resets_per_s REAL, plug_cycles INTEGER, PRIMARY KEY(campaign, idx));",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  RunRecord r;
+  r.index = 0, r.cell = "repro:b", r.kind = "repro", r.result = "reproduced", r.ended = "2026-01-01T00:00:10Z";
+  r.repro_title = "BUG: b", r.repro_reproduced = 1, r.repro_attempts = 2, r.repro_rate = 0.5, r.kernel = "debian";
+  {
+    HistoryDb h(d / "h.sqlite");
+    h.begin_campaign({"c1", "2026-01-01T00:00:00Z", "plan", "abc", "host", "/x", "", 1});
+    EXPECT_FALSE(h.record_run("c1", r, "/x/r0"));
+    EXPECT_EQ(h.count("runs"), 1);
+    EXPECT_EQ(h.count("crashes"), 0);  // a corpus crash replayed is not a crash found
+  }
+  HistoryDb again(d / "h.sqlite");  // opening it twice adds nothing twice
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((d / "h.sqlite").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT result, repro_title, repro_reproduced, repro_attempts, repro_rate, kernel FROM runs",
+                               -1, &s, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)), "reproduced");
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(s, 1)), "BUG: b");
+  EXPECT_EQ(sqlite3_column_int(s, 2), 1);
+  EXPECT_EQ(sqlite3_column_int(s, 3), 2);
+  EXPECT_DOUBLE_EQ(sqlite3_column_double(s, 4), 0.5);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(s, 5)), "debian");
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  fs::remove_all(d);
 }

@@ -128,7 +128,11 @@ void Campaign::worker() {
     std::string started = utc_iso8601();
     RunRecord rec;
     try {
-      rec = p->cell->kind == PlanCell::Kind::vm ? run_vm_cell(ctx_, *p) : run_model_cell(ctx_, *p);
+      switch (p->cell->kind) {
+        case PlanCell::Kind::vm: rec = run_vm_cell(ctx_, *p); break;
+        case PlanCell::Kind::model: rec = run_model_cell(ctx_, *p); break;
+        case PlanCell::Kind::repro: rec = run_repro_cell(ctx_, *p); break;
+      }
     } catch (const std::exception& e) {
       if (is_disk_full(e.what())) {
         stop("disk_full", e.what());
@@ -136,7 +140,7 @@ void Campaign::worker() {
         running_--;
         break;
       }
-      rec.kind = p->cell->kind == PlanCell::Kind::vm ? "vm" : "model";
+      rec.kind = cell_kind_name(p->cell->kind);
       rec.result = "infra";
       rec.detail = e.what();
     }
@@ -175,8 +179,9 @@ void Campaign::finish_run(const PlannedRun& p, RunRecord rec, double t_start, co
   running_--;
   done_.insert(rec.index);
   if (!o_.status_line)
-    fmt::print("run #{} {} seed {}: {}{}{}\n", rec.index, rec.cell, rec.seed, rec.result,
-               rec.crashed() ? ": " + rec.title : "", rec.new_title ? " (NEW)" : "");
+    fmt::print("run #{} {} seed {}: {}{}{}{}\n", rec.index, rec.cell, rec.seed, rec.result,
+               rec.crashed() ? ": " + rec.title : "", rec.new_title ? " (NEW)" : "",
+               rec.kind == "repro" ? fmt::format(" {}/{}: {}", rec.repro_reproduced, rec.repro_attempts, rec.repro_title) : "");
   std::fflush(stdout);
   report_.runs.push_back(std::move(rec));
   refresh_reports();
@@ -292,9 +297,32 @@ int Campaign::run() {
   fmt::print("\ncampaign {}: {} ({}), {} runs\n", dir_.string(), report_.status, report_.reason, report_.runs.size());
   for (auto& g : groups)
     fmt::print("  {:>3}x {}{}  first: {}\n", g.runs.size(), g.is_new ? "NEW " : "", g.title, g.runs[0]->run_dir);
+  int lost = 0;
+  for (auto& r : report_.runs)
+    if (r.repro_lost()) lost++, fmt::print("  corpus crash no longer reproduces: {} ({}): {}\n", r.cell, r.run_dir, r.repro_title);
   fmt::print("reports: {0}/report.html {0}/junit.xml {0}/report.json\n", dir_.string());
   if (report_.status == "interrupted" || report_.status == "disk_full" || report_.status == "error") return 2;
-  return groups.empty() ? 0 : 1;
+  return groups.empty() && lost == 0 ? 0 : 1;
+}
+
+// A resume runs the cells the campaign started with: a bundle added to a repro
+// directory since is left for the next campaign (run indices stay where they were);
+// a cell gone since is refused.
+void pin_cells(Plan& plan, const nlohmann::json& meta, const std::string& dir) {
+  if (!meta.contains("cells") || !meta["cells"].is_array()) return;
+  std::vector<std::string> want;
+  for (auto& c : meta["cells"]) want.push_back(c.get<std::string>());
+  std::set<std::string> keep(want.begin(), want.end());
+  std::erase_if(plan.cells, [&](const PlanCell& c) { return !keep.count(c.id); });
+  std::vector<std::string> have;
+  for (auto& c : plan.cells) have.push_back(c.id);
+  if (have != want) {
+    std::string gone;
+    for (auto& w : want)
+      if (std::find(have.begin(), have.end(), w) == have.end()) gone += (gone.empty() ? "" : ", ") + w;
+    throw std::runtime_error(fmt::format("--resume {}: the plan's cells are not the campaign's any more ({}): "
+                                         "start a new campaign", dir, gone.empty() ? "their order changed" : "gone: " + gone));
+  }
 }
 
 uint64_t random_seed() {
@@ -319,6 +347,7 @@ int run_campaign(const CampaignOptions& o) {
     world.kernels = meta.value("kernels", std::vector<std::string>{});
     plan = load_plan_file((dir / "plan.yaml").string(), world);
     plan.source = meta.value("plan", plan.source);
+    pin_cells(plan, meta, o.resume);
   } else {
     std::string path = o.plan.empty() ? default_plan_path() : o.plan;
     world.kernels = o.kernels;

@@ -44,6 +44,11 @@ std::string model_exercises(const PlanCell& c) {
   if (c.scheduler == "dfs") return "bounded DFS over one scenario's schedules";
   return "random scenarios, uniform random schedules";
 }
+std::string repro_checks(const PlanCell& c) {
+  return fmt::format("replays the bundle {} on kernel {}, {} attempt{} of at most {}: fails when \"{}\" no longer comes back",
+                     c.bundle, c.kernel, c.attempts, c.attempts > 1 ? "s" : "", format_duration(c.time_limit_s),
+                     c.bundle_title);
+}
 }  // namespace
 
 std::string explain_plan(const Plan& plan, uint64_t campaign_seed, double hours) {
@@ -51,11 +56,13 @@ std::string explain_plan(const Plan& plan, uint64_t campaign_seed, double hours)
                                 plan.cells.size(), plan.round_runs(), campaign_seed);
   double round_s = 0;
   for (auto& c : plan.cells) round_s += c.runs * c.duration_s;
-  out += fmt::format("one round: {} of storm and search time (plus boots); {}\n", format_duration(round_s),
+  out += fmt::format("one round: {} of storm, search and repro time (plus boots); {}\n", format_duration(round_s),
                      hours > 0 ? fmt::format("--hours {} repeats rounds until the time is up", hours)
                                : std::string("without --hours the campaign is one round"));
   for (auto& c : plan.cells) {
-    std::string what = c.kind == PlanCell::Kind::vm ? vm_exercises(plan, c) : model_exercises(c);
+    std::string what = c.kind == PlanCell::Kind::vm      ? vm_exercises(plan, c)
+                       : c.kind == PlanCell::Kind::model ? model_exercises(c)
+                                                         : repro_checks(c);
     out += fmt::format("  {:<48} x{:<3} {:>6}  line {:<3} {}\n", c.id, c.runs, format_duration(c.duration_s), c.line, what);
   }
   RunOrder order(plan, campaign_seed);

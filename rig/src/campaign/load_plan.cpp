@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -11,6 +12,8 @@
 #include "campaign/plan.hpp"
 #include "config/topology.hpp"
 #include "images/kernel_image.hpp"
+#include "repro/bundle.hpp"
+#include "repro/repro_source.hpp"
 #include "util/duration.hpp"
 
 namespace fs = std::filesystem;
@@ -185,11 +188,66 @@ class PlanLoader {
       }
   }
 
+  // One cell per bundle: a directory of bundles (its subdirectories with a bundle.json;
+  // none is no cell) or a list of bundle paths. Each bundle is checked as `pcirig repro`
+  // checks it, so a broken corpus entry stops the plan here, not a night later.
+  void load_repro(const YAML::Node& e, Plan& p) const {
+    check_keys(e, "repro", {"bundles", "attempts", "time_limit", "runs"});
+    int runs = e["runs"] ? get_int(e["runs"], "repro.runs", 0, 100000) : 1;
+    int attempts = e["attempts"] ? get_int(e["attempts"], "repro.attempts", 1, 100) : 3;
+    double limit = e["time_limit"] ? get_duration(e["time_limit"], "repro.time_limit") : 0;
+    YAML::Node b = e["bundles"];
+    if (!b) fail(e.Mark(), "repro.bundles", "missing (required): a directory of bundles or a list of bundle paths");
+    std::vector<std::pair<fs::path, YAML::Mark>> bundles;
+    std::error_code ec;
+    if (b.IsScalar()) {
+      fs::path dir = resolve_plan_path(b.Scalar());
+      if (!fs::is_directory(dir, ec)) fail(b.Mark(), "repro.bundles", fmt::format("no directory '{}'", b.Scalar()));
+      std::vector<fs::path> subs;
+      for (auto& d : fs::directory_iterator(dir, ec))
+        if (d.is_directory() && fs::exists(d.path() / kBundleManifest)) subs.push_back(d.path());
+      std::sort(subs.begin(), subs.end());  // a stable cell order: run indices depend on it
+      for (auto& d : subs) bundles.emplace_back(d, b.Mark());
+    } else if (b.IsSequence() && b.size() > 0) {
+      for (auto x : b) {
+        std::string s = get_str(x, "repro.bundles");
+        fs::path d = resolve_plan_path(s);
+        if (!fs::is_directory(d, ec)) fail(x.Mark(), "repro.bundles", fmt::format("no directory '{}'", s));
+        if (!fs::exists(d / kBundleManifest))
+          fail(x.Mark(), "repro.bundles", fmt::format("'{}' has no {} (not a crash bundle)", s, kBundleManifest));
+        bundles.emplace_back(d, x.Mark());
+      }
+    } else {
+      fail(b.Mark(), "repro.bundles", "expected a directory of bundles or a non-empty list of bundle paths");
+    }
+    for (auto& [dir, mark] : bundles) {
+      ReproSource src;
+      try {
+        src = load_repro_source(dir);
+      } catch (const std::exception& x) {  // ReproInputError, or the bundle config's ConfigError
+        fail(mark, "repro.bundles", x.what());
+      }
+      if (!src.crash) fail(mark, "repro.bundles", fmt::format("{}: the bundle's run did not crash: nothing to reproduce", dir.string()));
+      PlanCell c;
+      c.kind = PlanCell::Kind::repro;
+      c.bundle = fs::absolute(dir).lexically_normal().string();
+      c.bundle_title = src.crash->title;
+      c.kernel = src.identity.value("name", "");
+      c.id = "repro:" + dir.filename().string();
+      c.attempts = attempts;
+      // As `pcirig repro` without --time-limit: 60 s, or twice the original's time to the crash.
+      c.time_limit_s = limit > 0 ? limit : std::max(60.0, 2 * src.original_seconds_to_crash);
+      c.duration_s = attempts * c.time_limit_s;
+      c.runs = runs, c.line = e.Mark().line + 1;
+      p.cells.push_back(c);
+    }
+  }
+
   Plan load(const YAML::Node& root) const {
     Plan p;
     p.source = file_;
     if (!root || root.IsNull()) fail(YAML::Mark(), "<file>", "empty plan");
-    check_keys(root, "", {"seed", "duration", "workloads", "vm", "model"});
+    check_keys(root, "", {"seed", "duration", "workloads", "vm", "model", "repro"});
     if (auto s = root["seed"]) {
       try {
         if (!s.IsScalar()) throw YAML::Exception(s.Mark(), "");
@@ -207,18 +265,21 @@ class PlanLoader {
         p.mixes[name] = load_mix(name, it->second);
       }
     }
-    for (const char* sec : {"vm", "model"}) {
+    for (const char* sec : {"vm", "model", "repro"}) {
       YAML::Node list = root[sec];
       if (!list) continue;
       if (!list.IsSequence()) fail(list.Mark(), sec, "expected a list of matrix entries");
-      for (auto e : list) std::string(sec) == "vm" ? load_vm(e, p, dur) : load_model(e, p, dur);
+      for (auto e : list) {
+        std::string s = sec;
+        s == "vm" ? load_vm(e, p, dur) : s == "model" ? load_model(e, p, dur) : load_repro(e, p);
+      }
     }
-    if (p.cells.empty()) fail(root.Mark(), "vm", "the plan has no cells (no vm: or model: entries)");
+    if (p.cells.empty())
+      fail(root.Mark(), "vm", "the plan has no cells (no vm: or model: entries, and no bundles under repro:)");
     std::set<std::string> ids;
     for (auto& c : p.cells)
       if (!ids.insert(c.id).second)
-        throw ConfigError(file_, c.line, 1, c.kind == PlanCell::Kind::vm ? "vm" : "model",
-                          fmt::format("cell {} appears twice", c.id));
+        throw ConfigError(file_, c.line, 1, cell_kind_name(c.kind), fmt::format("cell {} appears twice", c.id));
     if (p.round_runs() == 0) fail(root.Mark(), "runs", "every cell has runs: 0");
     return p;
   }
@@ -234,6 +295,15 @@ int Plan::round_runs() const {
   int n = 0;
   for (auto& c : cells) n += c.runs;
   return n;
+}
+
+const char* cell_kind_name(PlanCell::Kind k) {
+  return k == PlanCell::Kind::vm ? "vm" : k == PlanCell::Kind::model ? "model" : "repro";
+}
+
+std::string resolve_plan_path(const std::string& path) {
+  if (fs::path(path).is_absolute() || fs::exists(path)) return path;
+  return (repo_root() / path).string();
 }
 
 std::string default_plan_path() { return (repo_root() / "rig" / "plans" / "default.yaml").string(); }

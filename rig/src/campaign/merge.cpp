@@ -76,7 +76,8 @@ int merge_campaigns(const std::vector<std::string>& dirs, const fs::path& out_ar
   fmt::print("merged {} shard(s) into {}: {} runs, {} crash title(s)\n", dirs.size(), out.string(), rep.runs.size(),
              groups.size());
   for (auto& g : groups) fmt::print("  {:>3}x {}{}\n", g.runs.size(), g.is_new ? "NEW " : "", g.title);
+  bool lost = std::any_of(rep.runs.begin(), rep.runs.end(), [](auto& r) { return r.repro_lost(); });
   fmt::print("reports: {0}/report.html {0}/junit.xml {0}/report.json\n", out.string());
-  return groups.empty() ? 0 : 1;
+  return groups.empty() && !lost ? 0 : 1;
 }
 }  // namespace pcirig

@@ -1,6 +1,7 @@
 // A nightly plan: a matrix of cells, each run `runs` times per round (docs/plan-format.md).
 // VM cells: topology x kernel x workload mix x hot-plug flavour, one guest per run.
 // Model cells: variant x scheduler, one pcirig-model (or libFuzzer corpus) run each.
+// Repro cells: one saved crash bundle each (corpora/vm/), replayed as `pcirig repro` does.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -18,8 +19,8 @@ struct WorkloadMix {
 };
 
 struct PlanCell {
-  enum class Kind { vm, model } kind = Kind::vm;
-  std::string id;           // vm:<topology>/<kernel>/<mix>/<hotplug>, model:<variant>/<scheduler>
+  enum class Kind { vm, model, repro } kind = Kind::vm;
+  std::string id;           // vm:<topology>/<kernel>/<mix>/<hotplug>, model:<variant>/<scheduler>, repro:<bundle>
   int runs = 1;             // runs per round
   double duration_s = 0;    // storm (vm) or search (model) length of each run
   int line = 0;             // the plan line the cell came from
@@ -31,7 +32,13 @@ struct PlanCell {
   std::string hotplug;      // none | acpi | native
   // model
   std::string variant, scheduler;  // scheduler: random | pct | dfs | libfuzzer
+  // repro (duration_s: every attempt at its time limit)
+  std::string bundle;       // the bundle directory, absolute
+  std::string bundle_title; // the crash it must bring back (bundle.json)
+  int attempts = 3;
+  double time_limit_s = 0;  // each attempt's storm at most
 };
+const char* cell_kind_name(PlanCell::Kind k);  // vm | model | repro
 
 struct Plan {
   std::string source;       // file name
@@ -59,4 +66,7 @@ Plan load_plan_text(const std::string& text, const std::string& source, const Pl
 std::string default_plan_path();
 // A topology as plans name them: a name under rig/configs/ or a path.
 std::string resolve_topology(const std::string& name);
+// A bundle path as plans name them: relative to the working directory if it is there,
+// else to the repository (so `corpora/vm` works from anywhere).
+std::string resolve_plan_path(const std::string& path);
 }  // namespace pcirig

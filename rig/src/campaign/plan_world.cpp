@@ -72,6 +72,8 @@ int default_parallel(const Plan& plan) {
   int guest_mb = 0;
   for (auto& c : plan.cells)
     if (c.kind == PlanCell::Kind::vm) guest_mb = std::max(guest_mb, cell_topology(plan, c).memory_mb);
+    else if (c.kind == PlanCell::Kind::repro)
+      guest_mb = std::max(guest_mb, load_topology_file((fs::path(c.bundle) / "config.yaml").string()).memory_mb);
   if (guest_mb == 0) return cores;
   // QEMU's own overhead beside the guest's RAM, and 1 GiB kept for the host.
   long fit = (avail_mb - 1024) / (guest_mb + 256);

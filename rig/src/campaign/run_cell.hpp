@@ -1,5 +1,6 @@
-// One run of a plan cell: a guest session (vm) or a model search (model), each in a run
-// directory of its own under <campaign>/runs/, summed up as a RunRecord.
+// One run of a plan cell: a guest session (vm), a model search (model) or a crash
+// bundle's repro attempts (repro), each in a run directory of its own under
+// <campaign>/runs/, summed up as a RunRecord.
 #pragma once
 #include <atomic>
 #include <filesystem>
@@ -24,6 +25,7 @@ struct CellContext {
 // Throws std::runtime_error when no run could start (e.g. the disk is full).
 RunRecord run_vm_cell(const CellContext& ctx, const PlannedRun& run);
 RunRecord run_model_cell(const CellContext& ctx, const PlannedRun& run);
+RunRecord run_repro_cell(const CellContext& ctx, const PlannedRun& run);
 
 // FNV-1a, 16 hex digits: the config hash the history keeps.
 std::string text_hash(const std::string& text);

@@ -17,6 +17,7 @@ CREATE TABLE IF NOT EXISTS campaigns(uid TEXT PRIMARY KEY, started TEXT, seed IN
 CREATE TABLE IF NOT EXISTS runs(campaign TEXT NOT NULL, idx INTEGER NOT NULL, cell TEXT, kind TEXT, seed INTEGER,
   result TEXT, title TEXT, started TEXT, ended TEXT, seconds REAL, run_dir TEXT, kernel TEXT, kernel_identity TEXT,
   topology TEXT, config_hash TEXT, host_load REAL, reads_per_s REAL, resets_per_s REAL, plug_cycles INTEGER,
+  repro_title TEXT, repro_reproduced INTEGER, repro_attempts INTEGER, repro_rate REAL,
   PRIMARY KEY(campaign, idx));
 CREATE TABLE IF NOT EXISTS titles(title TEXT PRIMARY KEY, first_seen TEXT, first_campaign TEXT, last_seen TEXT,
   count INTEGER, best_repro TEXT, best_seconds REAL);
@@ -74,6 +75,27 @@ HistoryDb::HistoryDb(const fs::path& file) : file_(file.string()) {
   exec("PRAGMA journal_mode=WAL");
   exec("PRAGMA synchronous=FULL");
   exec(kSchema);
+  add_repro_columns();
+}
+
+// A history made before repro cells lacks their columns; one writer adds them (under the
+// write lock, so two campaigns opening the file at once do not both try).
+void HistoryDb::add_repro_columns() {
+  exec("BEGIN IMMEDIATE");
+  try {
+    bool has = false;
+    {
+      Stmt q(db_, "SELECT 1 FROM pragma_table_info('runs') WHERE name='repro_title'");
+      has = q.step();
+    }
+    if (!has)
+      exec("ALTER TABLE runs ADD COLUMN repro_title TEXT; ALTER TABLE runs ADD COLUMN repro_reproduced INTEGER; "
+           "ALTER TABLE runs ADD COLUMN repro_attempts INTEGER; ALTER TABLE runs ADD COLUMN repro_rate REAL;");
+    exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
 }
 
 HistoryDb::~HistoryDb() { sqlite3_close(db_); }
@@ -106,12 +128,14 @@ bool HistoryDb::record_run(const std::string& uid, const RunRecord& r, const std
   try {
     Stmt ins(db_, "INSERT OR IGNORE INTO runs(campaign, idx, cell, kind, seed, result, title, started, ended, seconds, "
                   "run_dir, kernel, kernel_identity, topology, config_hash, host_load, reads_per_s, resets_per_s, "
-                  "plug_cycles) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                  "plug_cycles, repro_title, repro_reproduced, repro_attempts, repro_rate) "
+                  "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     ins.bind(1, uid).bind(2, (long long)r.index).bind(3, r.cell).bind(4, r.kind).bind(5, (long long)r.seed);
     ins.bind(6, r.result).bind(7, r.title).bind(8, r.started).bind(9, r.ended).bind(10, r.seconds);
     ins.bind(11, abs_run_dir).bind(12, r.kernel).bind(13, r.kernel_identity).bind(14, r.topology);
     ins.bind(15, r.config_hash).bind(16, r.host_load).bind(17, r.reads_per_s).bind(18, r.resets_per_s);
-    ins.bind(19, r.plug_cycles).step();
+    ins.bind(19, r.plug_cycles).bind(20, r.repro_title).bind(21, (long long)r.repro_reproduced);
+    ins.bind(22, (long long)r.repro_attempts).bind(23, r.repro_rate).step();
     bool fresh = sqlite3_changes(db_) > 0;
     if (fresh && r.crashed()) {
       Stmt c(db_, "INSERT OR IGNORE INTO crashes(campaign, idx, title, seen, run_dir) VALUES(?,?,?,?,?)");

@@ -41,6 +41,7 @@ class HistoryDb {
 
  private:
   void exec(const std::string& sql);
+  void add_repro_columns();
   sqlite3* db_ = nullptr;
   std::string file_;
 };

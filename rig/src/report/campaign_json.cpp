@@ -26,6 +26,15 @@ std::string report_json(const CampaignReport& r) {
     titles.push_back({{"title", g.title}, {"new", g.is_new}, {"count", g.runs.size()}, {"cells", g.cells}, {"runs", runs}});
   }
   j["crashes"] = titles;
+  // The corpus bundles' re-checks; a bundle whose crash came back in no attempt is flagged.
+  nlohmann::json repro = nlohmann::json::array();
+  for (auto& run : r.runs)
+    if (run.kind == "repro")
+      repro.push_back({{"cell", run.cell}, {"title", run.repro_title}, {"result", run.result},
+                       {"reproduced", run.repro_reproduced}, {"attempts", run.repro_attempts}, {"rate", run.repro_rate},
+                       {"kernel", run.kernel}, {"run_dir", run.run_dir},
+                       {"flag", run.repro_lost() ? nlohmann::json("corpus crash no longer reproduces") : nlohmann::json(nullptr)}});
+  j["repro"] = repro;
   j["runs"] = r.runs;
   return j.dump(2) + "\n";
 }

@@ -13,7 +13,7 @@ namespace {
 const char* kStyle = R"(body{font:14px/1.4 sans-serif;margin:1.5em;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
 th{background:#eee}.new{background:#c00;color:#fff;padding:0 4px;border-radius:3px;font-size:11px}
-.kernel_crash,.model_report{color:#c00}.infra{color:#a60}.clean{color:#080}
+.kernel_crash,.model_report,.not_reproduced{color:#c00}.infra{color:#a60}.clean,.reproduced{color:#080}
 .chart .axis{stroke:#444}.chart .series{fill:none;stroke:#36c;stroke-width:1.5}.chart .pt{fill:#36c}
 .chart .crash{fill:#c00;stroke:#600}.chart .ct{font-weight:bold}.chart .tick{font-size:11px;fill:#555}
 .charts{display:flex;flex-wrap:wrap;gap:1em}code{font-size:12px})";
@@ -21,6 +21,7 @@ th{background:#eee}.new{background:#c00;color:#fff;padding:0 4px;border-radius:3
 // The files a run leaves that a person opens first.
 std::vector<std::pair<std::string, std::string>> run_links(const RunRecord& r) {
   if (r.kind == "model") return {{"output", r.run_dir + "/output.log"}, {"result", r.run_dir + "/result.json"}};
+  if (r.kind == "repro") return {{"verdict", r.run_dir + "/repro.json"}};
   return {{"console", r.run_dir + "/console.log"}, {"journal", r.run_dir + "/journal.jsonl"}};
 }
 
@@ -55,6 +56,10 @@ std::string report_html(const CampaignReport& r) {
   row("runs", fmt::format("{} done, {} running, {} queued", r.runs.size(), r.running, r.queued));
   row("crashes", fmt::format("{} in {} title{} ({} new); {} infrastructure", crashes, groups.size(),
                              groups.size() == 1 ? "" : "s", fresh, infra));
+  int rechecked = 0, lost = 0;
+  for (auto& run : r.runs) rechecked += run.kind == "repro", lost += run.repro_lost();
+  if (rechecked) row("corpus", fmt::format("{} bundle run{} re-checked, {} no longer reproduc{}", rechecked,
+                                           rechecked == 1 ? "" : "s", lost, lost == 1 ? "es" : "e"));
   h += "</table>\n<h2>Crashes by title</h2>\n<table id=\"crashes\">\n"
        "<tr><th>title</th><th>runs</th><th>cells</th><th>first run</th></tr>\n";
   for (auto& g : groups) {
@@ -65,7 +70,23 @@ std::string report_html(const CampaignReport& r) {
                      xml_escape(g.runs[0]->run_dir), links(*g.runs[0]));
   }
   if (groups.empty()) h += "<tr><td colspan=\"4\">no crashes</td></tr>\n";
-  h += "</table>\n<h2>Over time</h2>\n<div class=\"charts\">\n";
+  h += "</table>\n";
+  if (rechecked) {
+    h += "<h2>Corpus crashes re-checked</h2>\n<table id=\"repro\">\n"
+         "<tr><th>cell</th><th>crash</th><th>reproduced</th><th>kernel</th><th>verdict</th></tr>\n";
+    for (auto& run : r.runs) {
+      if (run.kind != "repro") continue;
+      std::string what = run.repro_lost() ? "<span class=\"new\">corpus crash no longer reproduces</span>"
+                                          : xml_escape(run.result == "reproduced" ? "reproduces" : run.result + ": " + run.detail);
+      h += fmt::format("<tr class=\"repro-row{}\"><td>{}</td><td>{}</td><td>{}/{} ({:.0f}%)</td><td>{}</td>"
+                       "<td class=\"{}\">{}</td></tr>\n",
+                       run.repro_lost() ? " lost" : "", xml_escape(run.cell), xml_escape(run.repro_title),
+                       run.repro_reproduced, run.repro_attempts, 100 * run.repro_rate, xml_escape(run.kernel),
+                       xml_escape(run.result), what + " " + links(run));
+    }
+    h += "</table>\n";
+  }
+  h += "<h2>Over time</h2>\n<div class=\"charts\">\n";
   std::vector<ChartPoint> reads, resets, plugs;
   for (auto& run : r.runs) {
     if (run.kind != "vm") continue;
@@ -81,7 +102,11 @@ std::string report_html(const CampaignReport& r) {
   h += "</div>\n<h2>Runs</h2>\n<table id=\"runs\">\n<tr><th>#</th><th>cell</th><th>seed</th><th>result</th>"
        "<th>seconds</th><th>ended</th><th>files</th></tr>\n";
   for (auto& run : r.runs) {
-    std::string what = run.crashed() ? run.title : run.result == "infra" ? "infra: " + run.detail : run.result;
+    std::string what = run.crashed()            ? run.title
+                       : run.result == "infra"   ? "infra: " + run.detail
+                       : run.kind == "repro"     ? fmt::format("{} {}/{}: {}", run.result, run.repro_reproduced,
+                                                               run.repro_attempts, run.repro_title)
+                                                 : run.result;
     h += fmt::format("<tr class=\"run-row\"><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{:.0f}</td>"
                      "<td>{}</td><td>{}</td></tr>\n",
                      run.index, xml_escape(run.cell), run.seed, xml_escape(run.result), xml_escape(what), run.seconds,

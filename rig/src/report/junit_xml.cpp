@@ -1,5 +1,6 @@
 // JUnit XML as CI systems read it: a testcase per plan cell; a <failure> per crash title
 // the cell hit, an <error> for infrastructure trouble, <skipped> for a cell not yet run.
+// A repro cell fails when its corpus crash no longer reproduces.
 #include <fmt/format.h>
 
 #include <map>
@@ -24,11 +25,12 @@ std::string report_junit(const CampaignReport& r) {
     const Cell& c = cells[name];
     double secs = 0;
     std::map<std::string, std::vector<const RunRecord*>> by_title;
-    std::vector<const RunRecord*> infra;
+    std::vector<const RunRecord*> infra, lost;
     for (auto* run : c.runs) {
       secs += run->seconds;
       if (run->crashed()) by_title[run->title].push_back(run);
       else if (run->result == "infra") infra.push_back(run);
+      else if (run->repro_lost()) lost.push_back(run);
     }
     total += secs;
     std::string cls = name.substr(0, name.find(':'));
@@ -45,6 +47,13 @@ std::string report_junit(const CampaignReport& r) {
       for (auto* run : runs) is_new = is_new || run->new_title, list += fmt::format("{} (seed {})\n", run->run_dir, run->seed);
       body += fmt::format("      <failure type=\"{}\" message=\"{}{}\">{}</failure>\n", xml_escape(runs[0]->result),
                           is_new ? "NEW: " : "", xml_escape(title), xml_escape(list));
+    }
+    if (!lost.empty()) {
+      failures++;
+      std::string list;
+      for (auto* run : lost) list += fmt::format("{}: 0/{} reproduced\n", run->run_dir, run->repro_attempts);
+      body += fmt::format("      <failure type=\"not_reproduced\" message=\"corpus crash no longer reproduces: {}\">{}</failure>\n",
+                          xml_escape(lost[0]->repro_title), xml_escape(list));
     }
     if (!infra.empty()) {
       errors++;

@@ -5,7 +5,7 @@
 #   ./run.sh fuzz [--variant V] [--time T] [--jobs J]   libFuzzer corpus run on the model
 #   ./run.sh fuzz --target NAME [--time T] [--jobs J]   libFuzzer run on one parser of untrusted input
 #   ./run.sh repro FILE|RUNDIR|BUNDLE [--attempts N] [--time-limit T] [--parallel P] [--minimize] | bundle RUNDIR [--with-kernel]
-#   ./run.sh bench fuzz|rig|control|repro|hang --json FILE [...]   benchmarks that print figures
+#   ./run.sh bench fuzz|rig|control|repro|hang|nightly --json FILE [...]   benchmarks that print figures
 #   ./run.sh images [--kernel debian|fixed|regression[-lockdep|-kasan]]   build guest kernels and initramfs
 #   ./run.sh images --kernel NAME --tree DIR | --image FILE | --source DIR|TAR [--patch P]...   your own kernel
 #   ./run.sh compare --base K1 --candidate K2 [--config C] [--runs N] [--time T]   A/B verdict on two kernels
@@ -128,7 +128,7 @@ case "$cmd" in
     fi
     exec "$model" check -v "$v" "$@" ;;
   bench)
-    what=${1:?usage: ./run.sh bench fuzz|rig|control|repro|hang --json FILE}; shift
+    what=${1:?usage: ./run.sh bench fuzz|rig|control|repro|hang|nightly --json FILE}; shift
     setup_packages
     case "$what" in
       fuzz) build release pcirig-model; build fuzz; exec fuzz/scripts/bench.sh "$@" ;;
@@ -143,7 +143,9 @@ case "$cmd" in
       hang) build default  # the deadlocks need lockdep and the crash test module: an image carrying it
         image=$(guest-images/testmod/image.sh --kernel "${PCIRIG_HANG_KERNEL:-fixed-lockdep+crashtest}")
         exec "$rig" bench hang --kernel "$image" "$@" ;;
-      *) log "unknown benchmark: $what (fuzz, rig, control, repro, hang)"; exit 2 ;;
+      nightly) build default  # a campaign: it builds the plan's kernels itself, as nightly does
+        exec "$rig" bench nightly "$@" ;;
+      *) log "unknown benchmark: $what (fuzz, rig, control, repro, hang, nightly)"; exit 2 ;;
     esac ;;
   test)
     setup_packages; build default

@@ -12,6 +12,7 @@
 #include <limits>
 #include <map>
 
+#include "campaign/bench_nightly_run.hpp"
 #include "campaign/campaign.hpp"
 #include "campaign/merge.hpp"
 #include "campaign/plan.hpp"
@@ -472,10 +473,21 @@ int cli_main(int argc, char** argv) {
   brep_cmd->add_option("--from", brep.from, "start from this crash run or bundle instead of looking for one");
   brep_cmd->add_flag("!--no-minimize", brep.minimize, "skip minimizing");
   brep_cmd->add_option("--minimize-attempts", brep.minimize_attempts, "attempts per minimizing step")->capture_default_str()->check(CLI::Range(1, 100));
+  BenchNightlyOptions bnight_o;
+  std::string bnight_minutes = "20";
+  auto* bnight = bench->add_subcommand("nightly", "a short campaign on the bench plan: runs/hour, boot share, orchestrator CPU and RSS, crashes, the first regression crash");
+  bnight->add_option("--json", bnight_o.json_out, "write the figures here");
+  bnight->add_option("--minutes", bnight_minutes, "the campaign's length (its --hours): minutes, or a time like 90s")->capture_default_str();
+  bnight->add_option("--parallel", bnight_o.parallel, "guests at once")->capture_default_str()->check(CLI::Range(1, 64));
+  bnight->add_option("--plan", bnight_o.plan, "plan YAML (default: rig/plans/bench-nightly.yaml)");
+  bnight->add_option("--kernel", bnight_o.kernels, "as nightly --kernel: the plan's vm cells run this kernel instead (repeatable)");
+  bnight->add_option("--seed", bnight_o.seed, "campaign seed (default: the plan's)");
+  bnight->add_option("--accel", bnight_o.accel, "auto | kvm | tcg (overrides the topologies)")->check(CLI::IsMember({"auto", "kvm", "tcg"}));
+  bnight->add_option("--out", bnight_o.out_dir, "where the bench directory goes (default: <repo>/runs)");
 
   // Every command that boots guests starts them from a snapshot unless told not to; the
   // environment carries the choice to the sessions, and to a campaign's child processes.
-  for (CLI::App* vm : {stress, nightly, repro, compare, brig, bctl, bhang, brep_cmd})
+  for (CLI::App* vm : {stress, nightly, repro, compare, brig, bctl, bhang, brep_cmd, bnight})
     vm->add_flag_callback("--no-snapshot", [] { ::setenv("PCIRIG_SNAPSHOT", "0", 1); },
                           "boot every guest cold instead of restoring the tuple's snapshot (docs/rig.md \"Snapshots\")");
 
@@ -540,6 +552,15 @@ int cli_main(int argc, char** argv) {
       return bench_repro(base, brep);
     }
     if (*brig) return cmd_bench_rig(brig_o, brig_json, brig_boots);
+    if (*bnight) {
+      // A bare number is minutes here.
+      auto m = bnight_minutes.find_first_not_of("0123456789.") == std::string::npos && bnight_minutes.find_first_of("0123456789") != std::string::npos
+                   ? std::optional<double>(std::stod(bnight_minutes) * 60)
+                   : parse_duration_seconds(bnight_minutes);
+      if (!m || *m <= 0) throw std::runtime_error(fmt::format("--minutes '{}': not a time like 20, 90s", bnight_minutes));
+      bnight_o.minutes = *m / 60;
+      return run_bench_nightly(bnight_o);
+    }
     if (*bhang) {
       auto t = parse_duration_seconds(bhang_clean);
       if (!t || *t < 0) throw std::runtime_error(fmt::format("--clean-time '{}': not a duration like 30m", bhang_clean));

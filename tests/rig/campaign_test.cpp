@@ -407,3 +407,35 @@ TEST(Repro, HistoryKeepsTheVerdictAndGainsItsColumns) {
   sqlite3_close(db);
   fs::remove_all(d);
 }
+
+TEST(Repro, AResumeKeepsTheCampaignsCells) {
+  fs::path d = temp_dir("repro-resume");
+  make_bundle(d / "corpus" / "b", "BUG: b");
+  make_bundle(d / "corpus" / "d", "BUG: d");
+  std::string text = repro_plan((d / "corpus").string(), "model:\n  - variants: [v4.10]\n    schedulers: [pct]\n");
+  Plan before = load_plan_text(text, "p.yaml", world());
+  std::vector<std::string> ids;
+  for (auto& c : before.cells) ids.push_back(c.id);
+  RunOrder o1(before, 9);
+  // A bundle added between the start and the resume: left out, every index keeps its cell.
+  make_bundle(d / "corpus" / "a", "BUG: a");
+  Plan after = load_plan_text(text, "p.yaml", world());
+  ASSERT_EQ(after.cells.size(), 4u);
+  pin_cells(after, ids);
+  ASSERT_EQ(after.cells.size(), 3u);
+  RunOrder o2(after, 9);
+  for (int i = 0; i < 6; i++) {
+    EXPECT_EQ(o1.at(i).cell->id, o2.at(i).cell->id);
+    EXPECT_EQ(o1.at(i).seed, o2.at(i).seed);
+  }
+  // A bundle gone since: refused, naming it.
+  fs::remove_all(d / "corpus" / "d");
+  Plan gone = load_plan_text(text, "p.yaml", world());
+  try {
+    pin_cells(gone, ids);
+    ADD_FAILURE() << "accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("gone: repro:d"), std::string::npos) << e.what();
+  }
+  fs::remove_all(d);
+}

@@ -305,26 +305,6 @@ int Campaign::run() {
   return groups.empty() && lost == 0 ? 0 : 1;
 }
 
-// A resume runs the cells the campaign started with: a bundle added to a repro
-// directory since is left for the next campaign (run indices stay where they were);
-// a cell gone since is refused.
-void pin_cells(Plan& plan, const nlohmann::json& meta, const std::string& dir) {
-  if (!meta.contains("cells") || !meta["cells"].is_array()) return;
-  std::vector<std::string> want;
-  for (auto& c : meta["cells"]) want.push_back(c.get<std::string>());
-  std::set<std::string> keep(want.begin(), want.end());
-  std::erase_if(plan.cells, [&](const PlanCell& c) { return !keep.count(c.id); });
-  std::vector<std::string> have;
-  for (auto& c : plan.cells) have.push_back(c.id);
-  if (have != want) {
-    std::string gone;
-    for (auto& w : want)
-      if (std::find(have.begin(), have.end(), w) == have.end()) gone += (gone.empty() ? "" : ", ") + w;
-    throw std::runtime_error(fmt::format("--resume {}: the plan's cells are not the campaign's any more ({}): "
-                                         "start a new campaign", dir, gone.empty() ? "their order changed" : "gone: " + gone));
-  }
-}
-
 uint64_t random_seed() {
   std::random_device rd;
   return ((uint64_t(rd()) << 32) | rd()) >> 1;
@@ -347,7 +327,13 @@ int run_campaign(const CampaignOptions& o) {
     world.kernels = meta.value("kernels", std::vector<std::string>{});
     plan = load_plan_file((dir / "plan.yaml").string(), world);
     plan.source = meta.value("plan", plan.source);
-    pin_cells(plan, meta, o.resume);
+    if (meta.contains("cells") && meta["cells"].is_array()) {
+      try {
+        pin_cells(plan, meta["cells"].get<std::vector<std::string>>());
+      } catch (const std::runtime_error& e) {
+        throw std::runtime_error(fmt::format("--resume {}: {}", o.resume, e.what()));
+      }
+    }
   } else {
     std::string path = o.plan.empty() ? default_plan_path() : o.plan;
     world.kernels = o.kernels;

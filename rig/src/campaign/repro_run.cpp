@@ -63,7 +63,7 @@ RunRecord run_repro_cell(const CellContext& ctx, const PlannedRun& run) {
                              fmt::join(rules, ", "), k.from, k.exact ? "" : ", not the bundle's (cache_key differs)");
   rec.boot_seconds = median(ready, -1);
   rec.kernel = k.image.name;
-  rec.kernel_identity = fmt::format("{} {} {}", k.image.name, k.image.info.value("release", ""),
+  rec.kernel_identity = fmt::format("{} {} {}", k.image.name, k.image.info.value("kernel_release", ""),
                                     k.image.info.value("cache_key", ""));
   rec.topology = fs::path(c.bundle).filename().string();
   rec.config_hash = text_hash(read_file_text(fs::path(c.bundle) / "config.yaml") + src.journal_text);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <set>
 #include <stdexcept>
 #include <string>
 
@@ -24,6 +26,19 @@ PlannedRun RunOrder::at(int index) const {
   r.cell = &plan_.cells[slots_[index % slots_.size()]];
   r.seed = run_seed(seed_, index);
   return r;
+}
+
+void pin_cells(Plan& plan, const std::vector<std::string>& ids) {
+  std::set<std::string> keep(ids.begin(), ids.end());
+  std::erase_if(plan.cells, [&](const PlanCell& c) { return !keep.count(c.id); });
+  std::vector<std::string> have;
+  for (auto& c : plan.cells) have.push_back(c.id);
+  if (have == ids) return;
+  std::string gone;
+  for (auto& w : ids)
+    if (std::find(have.begin(), have.end(), w) == have.end()) gone += (gone.empty() ? "" : ", ") + w;
+  throw std::runtime_error(fmt::format("the plan's cells are not the campaign's any more ({}): start a new campaign",
+                                       gone.empty() ? "their order changed" : "gone: " + gone));
 }
 
 uint64_t run_seed(uint64_t campaign_seed, int index) {

@@ -2,6 +2,7 @@
 // campaign seed, so a campaign (or one shard of it, or a resumed one) is reproducible.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "campaign/plan.hpp"
@@ -26,6 +27,11 @@ class RunOrder {
   uint64_t seed_;
   std::vector<int> slots_;   // one round: cell index per position, cells interleaved
 };
+
+// A resume runs the cells the campaign started with (campaign.json's ids, in order): a
+// bundle added to a repro directory since is left out, so run indices stay where they
+// were; a cell gone since throws std::runtime_error.
+void pin_cells(Plan& plan, const std::vector<std::string>& ids);
 
 // splitmix64 of the campaign seed and the run index.
 uint64_t run_seed(uint64_t campaign_seed, int index);

@@ -274,7 +274,6 @@ TEST(UsageSampler, SortsRealChildren) {
   UsageSample s = sampler.sample(1);
   EXPECT_EQ(s.guests, before.guests + 1);
   EXPECT_EQ(s.helpers, before.helpers + 1);
-  EXPECT_GT(s.helpers_rss_mb, before.helpers_rss_mb);
   EXPECT_GT(s.self_cpu_s, 0);
   EXPECT_GT(s.self_rss_mb, 0);
   for (pid_t p : {guest, helper}) ::kill(p, SIGKILL), ::waitpid(p, nullptr, 0);

@@ -320,6 +320,13 @@ TEST(Repro, ExplainSaysWhatEachCellChecks) {
   EXPECT_NE(x.find("replays the bundle " + (d / "corpus" / "debian--a").string() + " on kernel debian, 3 attempts of at most 1m00s"),
             std::string::npos) << x;
   EXPECT_NE(x.find("fails when \"BUG: kernel NULL pointer dereference in f\" no longer comes back"), std::string::npos) << x;
+  // An empty corpus is no cell, and --explain says so.
+  fs::create_directories(d / "empty");
+  Plan e = load_plan_text(repro_plan((d / "empty").string(), "model:\n  - variants: [v4.10]\n    schedulers: [pct]\n"),
+                          "p.yaml", world());
+  std::string y = explain_plan(e, 1, 0);
+  EXPECT_NE(y.find(fmt::format("repro: '{}' (line 2) holds no bundle yet: no cell", (d / "empty").string())), std::string::npos)
+      << y;
   fs::remove_all(d);
 }
 

@@ -65,6 +65,7 @@ std::string explain_plan(const Plan& plan, uint64_t campaign_seed, double hours)
                                                          : repro_checks(c);
     out += fmt::format("  {:<48} x{:<3} {:>6}  line {:<3} {}\n", c.id, c.runs, format_duration(c.duration_s), c.line, what);
   }
+  for (auto& n : plan.notes) out += "  " + n + "\n";
   RunOrder order(plan, campaign_seed);
   out += "first runs and their seeds:";
   for (int i = 0; i < std::min(4, order.round_runs()); i++) {

@@ -208,6 +208,8 @@ class PlanLoader {
         if (d.is_directory() && fs::exists(d.path() / kBundleManifest)) subs.push_back(d.path());
       std::sort(subs.begin(), subs.end());  // a stable cell order: run indices depend on it
       for (auto& d : subs) bundles.emplace_back(d, b.Mark());
+      if (subs.empty())
+        p.notes.push_back(fmt::format("repro: '{}' (line {}) holds no bundle yet: no cell", b.Scalar(), b.Mark().line + 1));
     } else if (b.IsSequence() && b.size() > 0) {
       for (auto x : b) {
         std::string s = get_str(x, "repro.bundles");

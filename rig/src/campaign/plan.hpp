@@ -46,6 +46,7 @@ struct Plan {
   std::optional<uint64_t> seed;
   std::map<std::string, WorkloadMix> mixes;
   std::vector<PlanCell> cells;
+  std::vector<std::string> notes;  // what --explain says beside the cells (a repro directory with no bundle yet)
   int round_runs() const;   // runs in one round of the matrix
 };
 

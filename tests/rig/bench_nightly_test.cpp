@@ -79,7 +79,8 @@ fs::path full_campaign(const std::string& name, bool fixed_crash = false) {
   // r0: regression, 0-40 s: ready at 3 s (snapshot taken), storm from 5 s, crash report at 20 s.
   auto r0 = vm(0, "vm:reset-heavy/regression/own/own", "regression", 0, 40);
   r0.rec.result = "kernel_crash", r0.rec.title = "BUG: A";
-  r0.result = {{"result", "kernel_crash"}, {"ready_seconds", 3.0}, {"run_seconds", 15.0}, {"start", {{"mode", "snapshot_taken"}}}};
+  r0.result = {{"result", "kernel_crash"}, {"ready_seconds", 3.0}, {"run_seconds", 15.0},
+              {"start", {{"mode", "snapshot_taken"}, {"take_seconds", 1.25}}}};
   r0.journal = {ev(0, "run_start"), ev(3, "agent_ready"), ev(5, "workload"), ev(20, "kernel_report"), ev(21, "kernel_report"),
                 ev(22, "end_cause"), ev(25, "run_end")};
   runs.push_back(r0);
@@ -95,7 +96,8 @@ fs::path full_campaign(const std::string& name, bool fixed_crash = false) {
   // r2: regression, 40-100 s: restored, storm 2-30 s, crash report at 30 s (campaign time 70 s).
   auto r2 = vm(2, "vm:default/regression/pm/acpi", "regression", 40, 100);
   r2.rec.result = "kernel_crash", r2.rec.title = "BUG: B";
-  r2.result = {{"result", "kernel_crash"}, {"ready_seconds", 1.5}, {"run_seconds", 28.0}, {"start", {{"mode", "snapshot"}}}};
+  r2.result = {{"result", "kernel_crash"}, {"ready_seconds", 1.5}, {"run_seconds", 28.0},
+              {"start", {{"mode", "snapshot"}, {"restore_seconds", 0.5}, {"plug_seconds", 0.25}}}};
   r2.journal = {ev(0, "run_start"), ev(2, "workload"), ev(30, "kernel_report"), ev(31, "end_cause")};
   runs.push_back(r2);
   // r4: fixed, 100-115 s: the restore failed (its run took 3 s) and the cold retry never
@@ -135,6 +137,7 @@ TEST(BenchNightly, FiguresOfACampaignDirectory) {
   EXPECT_DOUBLE_EQ(f["idle_seconds"].get<double>(), 35);
   EXPECT_DOUBLE_EQ(f["share"]["boot"].get<double>(), 0.08);
   EXPECT_DOUBLE_EQ(f["ready_seconds_total"].get<double>(), 7);
+  EXPECT_EQ(f["ready_parts_seconds"], (json{{"snapshot_take", 1.25}, {"restore", 0.5}, {"plug_after_start", 0.25}}));
   EXPECT_EQ(f["start_modes"], (json{{"cold", 1}, {"snapshot", 2}, {"snapshot_taken", 1}}));
   EXPECT_EQ(f["restores_retried_cold"], 1);
   // The orchestrator: only the interval with two guests at both ends counts.

@@ -110,6 +110,7 @@ json bench_nightly_figures(const fs::path& dir, int parallel, const BenchNightly
   // a run's slot is teardown (QEMU's exit, the crash bundle, ledger, history, reports);
   // slot time with no run at all is idle.
   double boot = 0, ready_total = 0, work = 0, teardown = 0;
+  double take_total = 0, restore_total = 0, plug_total = 0;  // parts of ready_seconds
   std::map<std::string, int> modes;
   std::map<std::string, std::vector<double>> ready_by_mode;
   int retried = 0;
@@ -140,6 +141,9 @@ json bench_nightly_figures(const fs::path& dir, int parallel, const BenchNightly
       std::string mode = start.value("mode", "unknown");
       modes[mode]++;
       if (ready > 0) ready_total += ready, ready_by_mode[mode].push_back(ready);
+      take_total += std::max(0.0, num(start, "take_seconds", 0));
+      restore_total += std::max(0.0, num(start, "restore_seconds", 0));
+      plug_total += std::max(0.0, num(start, "plug_seconds", 0));
       if (start.contains("retry_of") && start["retry_of"].is_string()) {
         fs::path failed = start["retry_of"].get<std::string>();
         if (failed.is_relative()) failed = rd.parent_path() / failed;
@@ -179,6 +183,7 @@ json bench_nightly_figures(const fs::path& dir, int parallel, const BenchNightly
   out["slot_seconds"] = slots;
   out["boot_seconds"] = boot;
   out["ready_seconds_total"] = ready_total;
+  out["ready_parts_seconds"] = {{"snapshot_take", take_total}, {"restore", restore_total}, {"plug_after_start", plug_total}};
   out["workload_seconds"] = work;
   out["teardown_seconds"] = teardown;
   out["idle_seconds"] = idle;

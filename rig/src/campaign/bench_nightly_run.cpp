@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -129,8 +128,7 @@ int run_bench_nightly(const BenchNightlyOptions& o) {
     fmt::print("  crash {}x {} ({}), first at {:.0f} s\n", cr["count"].get<int>(), cr["title"].get<std::string>(),
                fmt::join(cr["cells"].get<std::vector<std::string>>(), ", "), cr["first_seconds"].get<double>());
   for (auto& [k, v] : t.items())
-    fmt::print("  target {}: {} (limit {}): {}\n", k, v["value"].is_null() ? "-" : v["value"].dump(), v["limit"].dump(),
-               verdict(v));
+    fmt::print("  target {}: {} (limit {}): {}\n", k, figure(v["value"], "{:.3g}"), v["limit"].dump(), verdict(v));
   std::string text = j.dump(2) + "\n";
   fmt::print("{}", text);
   if (write_file(dir / "bench-nightly.json", text) != 0) throw std::runtime_error("cannot write " + (dir / "bench-nightly.json").string());

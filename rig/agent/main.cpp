@@ -149,6 +149,8 @@ class Agent {
       auto old = workload_.retire();
       if (old.threads.empty()) port_.send(reply_ok(cmd.id));
       else retire_then_reply(std::move(old), reply_ok(cmd.id));
+    } else if (std::get_if<PingCmd>(&cmd.body)) {
+      port_.send(reply_ok(cmd.id));
     } else if (std::get_if<DevicesCmd>(&cmd.body)) {
       scan_bus();
       Json reply = reply_ok(cmd.id);

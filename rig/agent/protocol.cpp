@@ -115,6 +115,8 @@ std::variant<Command, ParseError> parse_command(const std::string& line) {
       c.body = StopCmd{};
     } else if (type == "devices") {
       c.body = DevicesCmd{};
+    } else if (type == "ping") {
+      c.body = PingCmd{};
     } else if (type == "slot_power") {
       SlotPowerCmd sp;
       sp.slot = read_string(j, "slot");

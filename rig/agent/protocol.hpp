@@ -36,12 +36,13 @@ struct WorkloadSpec {
 struct WorkloadCmd { WorkloadSpec spec; };
 struct StopCmd {};
 struct DevicesCmd {};
+struct PingCmd {};  // an answer proves the loop runs (a guest restored from a snapshot)
 struct SlotPowerCmd { std::string slot; bool on = false; };
 struct ExecCmd { std::vector<std::string> argv; };
 
 struct Command {
   Json id;  // echoed verbatim in the reply (number or string); null if absent
-  std::variant<WorkloadCmd, StopCmd, DevicesCmd, SlotPowerCmd, ExecCmd> body;
+  std::variant<WorkloadCmd, StopCmd, DevicesCmd, SlotPowerCmd, ExecCmd, PingCmd> body;
 };
 
 struct ParseError {

@@ -105,3 +105,11 @@ TEST(AgentProtocol, MessagesAreOneLineWithTypeFirst) {
   const std::string log = serialise(log_message(std::string("a\nb\xff")));
   EXPECT_EQ(log.find('\n'), log.size() - 1) << log;
 }
+
+TEST(AgentProtocol, PingIsACommandWithItsId) {
+  auto r = parse_command(R"({"type":"ping","id":12})");
+  ASSERT_TRUE(std::holds_alternative<Command>(r));
+  const auto& c = std::get<Command>(r);
+  EXPECT_EQ(c.id, 12);
+  EXPECT_TRUE(std::holds_alternative<PingCmd>(c.body));
+}

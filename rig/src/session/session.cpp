@@ -90,6 +90,9 @@ class SessionImpl : public Session {
   asio::awaitable<void> main_loop();
   asio::awaitable<bool> boot_or_restore();
   asio::awaitable<bool> after_ready();  // take the snapshot, plug what it cannot hold
+  asio::awaitable<bool> plug_after_start();
+  int64_t adds_before_plug_ = -1;
+  double plug_started_ = 0;
   void plan_start(const LaunchSpec& spec);
   asio::awaitable<bool> accept_all();
   asio::awaitable<void> pause(double seconds);  // woken early by finish()
@@ -260,15 +263,20 @@ asio::awaitable<bool> SessionImpl::boot_or_restore() {
       if (!cause_) finish({"snapshot_restore_failed", {{"why", st.error}}});
       co_return false;
     }
+    // The guest handles the hot-plug of what the snapshot cannot hold while the agent
+    // answers: plug first, wait for both after.
+    bool plugged = co_await plug_after_start();
+    if (!plugged) co_return false;
     // The restored agent is where it was when the snapshot was taken: up, waiting for a
-    // workload. Its answer to a command proves it runs; its ready message is the saved one.
-    auto r = co_await agent_->command("devices", json::object(), std::chrono::milliseconds(int64_t(5000 * scale_)));
-    if (!r.ok || !r.msg.value("ok", false) || !r.msg.contains("devices")) {
-      if (!cause_) finish({"snapshot_restore_failed", {{"why", "the restored agent did not answer 'devices'"}}});
+    // workload, on the snapshot's devices. An answer proves it runs (an agent older than
+    // `ping` answers that it does not know it, which proves it as well); its ready
+    // message is the saved one.
+    auto r = co_await agent_->command("ping", json::object(), std::chrono::milliseconds(int64_t(5000 * scale_)));
+    if (!r.ok) {
+      if (!cause_) finish({"snapshot_restore_failed", {{"why", "the restored agent did not answer 'ping'"}}});
       co_return false;
     }
     json ready = json::parse(snap_from_->meta.value("ready", nlohmann::json::object()).dump());
-    ready["devices"] = r.msg["devices"];
     ready["restored_from"] = snap_key_;
     agent_->assume_ready(ready);
     run_->journal("snapshot_restored", {{"snapshot", snap_key_}, {"seconds", mono_seconds() - t_qemu_}});
@@ -310,29 +318,39 @@ asio::awaitable<bool> SessionImpl::after_ready() {
                                      {"seconds", st.seconds}, {"bytes", ec ? 0 : bytes}});
     if (cause_) co_return false;
   }
-  if (snap_boot_ && !snap_plan_.after_restore.empty()) {
-    // The cold devices the snapshot cannot hold go in now, and the run waits for the
-    // guest to see each, so the workload starts on the same devices as a cold boot's.
-    int64_t adds0 = agent_->pci_adds();
-    auto st = co_await plug_cold_devices(*qmp_, topo_, snap_plan_.after_restore, run_->path() / "disks", scale_);
-    nlohmann::json ids = nlohmann::json::array();
-    for (auto& d : snap_plan_.after_restore) ids.push_back(d.id);
-    start_["plugged_after_start"] = ids;
-    if (!st.ok) {
-      if (!cause_) finish({"boot_failed", {{"why", st.error}}});
-      co_return false;
-    }
-    double t0 = mono_seconds(), limit = 10 * scale_;
-    while (!cause_ && agent_->pci_adds() < adds0 + int64_t(snap_plan_.after_restore.size())) {
-      if (mono_seconds() - t0 > limit) {
+  if (!snap_from_) {
+    bool plugged = co_await plug_after_start();
+    if (!plugged) co_return false;
+  }
+  if (adds_before_plug_ >= 0) {
+    // The run waits for the guest to see each device plugged after the start, so the
+    // workload starts on the same devices as a cold boot's.
+    int64_t want = adds_before_plug_ + int64_t(snap_plan_.after_restore.size());
+    double limit = 10 * scale_;
+    while (!cause_ && agent_->pci_adds() < want) {
+      if (mono_seconds() - plug_started_ > limit) {
         finish({"boot_failed", {{"why", fmt::format("the guest did not report the cold devices plugged after start ({}) within {:.0f} s",
-                                                    ids.dump(), limit)}}});
+                                                    start_["plugged_after_start"].dump(), limit)}}});
         break;
       }
       co_await pause(0.01);
     }
-    start_["plug_seconds"] = mono_seconds() - t0 + st.seconds;
+    start_["plug_seconds"] = mono_seconds() - plug_started_;
   }
+  co_return !cause_;
+}
+
+// The cold devices a snapshot cannot hold (snapshot_plan.hpp), on every start from a
+// snapshot or for one: blockdev-add and device_add now; after_ready() waits for them.
+asio::awaitable<bool> SessionImpl::plug_after_start() {
+  if (!snap_boot_ || snap_plan_.after_restore.empty()) co_return !cause_;
+  adds_before_plug_ = agent_->pci_adds();
+  plug_started_ = mono_seconds();
+  nlohmann::json ids = nlohmann::json::array();
+  for (auto& d : snap_plan_.after_restore) ids.push_back(d.id);
+  start_["plugged_after_start"] = ids;
+  auto st = co_await plug_cold_devices(*qmp_, topo_, snap_plan_.after_restore, run_->path() / "disks", scale_);
+  if (!st.ok && !cause_) finish({"boot_failed", {{"why", st.error}}});
   co_return !cause_;
 }
 

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <map>
+#include <mutex>
 #include <sstream>
 
 #include "qemu/qemu_process.hpp"
@@ -39,7 +41,14 @@ std::string qemu_identity(const std::string& qemu) {
   }
   std::error_code ec;
   fs::path real = fs::canonical(bin, ec);
-  return qemu_version(qemu) + " | " + file_identity(ec ? fs::path(bin) : real);
+  std::string binary = file_identity(ec ? fs::path(bin) : real);
+  // `qemu --version` costs ~0.1 s: once per binary per process.
+  static std::mutex m;
+  static std::map<std::string, std::string> versions;
+  std::lock_guard<std::mutex> lock(m);
+  auto it = versions.find(binary);
+  if (it == versions.end()) it = versions.emplace(binary, qemu_version(qemu)).first;
+  return it->second + " | " + binary;
 }
 
 SnapshotIdentity snapshot_identity(const std::vector<std::string>& argv, const std::string& accel,

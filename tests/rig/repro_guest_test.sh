@@ -13,17 +13,9 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/pcirig-repro-test.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
-# The Debian image plus a second cpio with the module (the kernel unpacks both).
-"$root/guest-images/build.sh" --if-needed >&2
-base="$PCIRIG_CACHE/images/debian"
-ko=$("$root/guest-images/testmod/build.sh")
-mkdir -p "$tmp/img" "$tmp/ov/lib/modules/pcirig"
-cp "$ko" "$tmp/ov/lib/modules/pcirig/"
-(cd "$tmp/ov" && find . | cpio -o -H newc --quiet | gzip -n) >"$tmp/ov.cpio.gz"
-cat "$base/initramfs.cpio.gz" "$tmp/ov.cpio.gz" >"$tmp/img/initramfs.cpio.gz"
-key=$(cat "$base/image.json" "$ko" | sha256sum | cut -c1-64)
-jq -c --arg i "$tmp/img/initramfs.cpio.gz" --arg k "$key" \
-  '.name = "debian+crashtest" | .initramfs = $i | .cache_key = $k' "$base/image.json" >"$tmp/img/image.json"
+# The Debian image plus the crash test module.
+source "$root/tests/rig/lib/crashtest_image.sh"
+crashtest_image "$root" "$tmp/img"
 
 # 1. The original crash, its bundle with the kernel files.
 set +e

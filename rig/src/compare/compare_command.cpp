@@ -75,6 +75,7 @@ int run_compare(const CompareOptions& o) {
       SessionOutcome out = run_session(so);
       const auto& res = out.result;
       r.result = res.value("result", "infra");
+      if (r.result == "kernel_crash") r.result = "crash";  // result.json's word for it (compare_verdict.hpp)
       if (res.value("end_cause", "") == "interrupted") r.result = "interrupted";
       if (res.contains("crash")) r.title = res["crash"].value("title", "");
       r.seconds = res.value("run_seconds", 0.0);

@@ -238,7 +238,9 @@ TEST(Guest, PlantedSocketDirIsNotUsedAndLongConsoleLineIsCut) {
   fs::remove_all(planted);
   fs::create_directory(planted);
   ASSERT_EQ(::chmod(planted.c_str(), 0777), 0);
-  if (::geteuid() == 0) ASSERT_EQ(::chown(planted.c_str(), 65534, 65534), 0);  // nobody's
+  if (::geteuid() == 0) {
+    ASSERT_EQ(::chown(planted.c_str(), 65534, 65534), 0);  // nobody's
+  }
   std::vector<int> traps;
   for (const char* name : {"qmp.sock", "con.sock", "agent.sock"}) {
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

@@ -6,12 +6,8 @@
 # the candidate fixed it.
 set -euo pipefail
 pcirig=$1 root=$2
-export PCIRIG_CACHE="${PCIRIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pcirig}"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/pcirig-compare-test.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+# $tmp, fail() and $tmp/img/image.json: the Debian image plus the crash test module.
 source "$root/tests/rig/lib/crashtest_image.sh"
-crashtest_image "$root" "$tmp/img"
 
 "$pcirig" compare --base "$tmp/img/image.json" --candidate debian --config "$root/tests/rig/repro/crash.yaml" \
   --runs 2 --time 10s --hotplug none --seed 5 --runs-dir "$tmp/runs" --json "$tmp/c.json" | tee "$tmp/out.txt"

@@ -319,11 +319,17 @@ duration: 4s
 )";
 }
 
-TEST(Guest, SnapshotTakenRestoredAndNeverStale) {
-  const fs::path snaps = runs_dir() / "snapshots-1";
-  SessionOptions o = options(snapshot_yaml(1024));
+// Snapshots on, kept in a directory of the test's own.
+SessionOptions snapshot_options(int memory_mb, const fs::path& snaps) {
+  SessionOptions o = options(snapshot_yaml(memory_mb));
   o.snapshot = true;
   o.snapshot_dir = snaps;
+  return o;
+}
+
+TEST(Guest, SnapshotTakenRestoredAndNeverStale) {
+  const fs::path snaps = runs_dir() / "snapshots-1";
+  SessionOptions o = snapshot_options(1024, snaps);
   auto a = run_session(o);
   ASSERT_EQ(a.exit_code, 0) << a.result.dump(2);
   const auto& sa = a.result["start"];
@@ -344,9 +350,7 @@ TEST(Guest, SnapshotTakenRestoredAndNeverStale) {
   EXPECT_NE(read_file_text(b.run_dir / "journal.jsonl").find("\"snapshot_restored\""), std::string::npos);
 
   // Another tuple (less memory): a snapshot of its own, never the first one.
-  SessionOptions c = options(snapshot_yaml(768));
-  c.snapshot = true;
-  c.snapshot_dir = snaps;
+  SessionOptions c = snapshot_options(768, snaps);
   auto cc = run_session(c);
   ASSERT_EQ(cc.exit_code, 0) << cc.result.dump(2);
   EXPECT_EQ(cc.result["start"]["mode"], "snapshot_taken") << cc.result["start"];
@@ -365,9 +369,7 @@ TEST(Guest, SnapshotTakenRestoredAndNeverStale) {
 // a cold boot, which takes a new one, and the failed attempt's directory says why.
 TEST(Guest, SnapshotThatDoesNotLoadIsRetakenFromAColdBoot) {
   const fs::path snaps = runs_dir() / "snapshots-2";
-  SessionOptions o = options(snapshot_yaml(1024));
-  o.snapshot = true;
-  o.snapshot_dir = snaps;
+  SessionOptions o = snapshot_options(1024, snaps);
   auto a = run_session(o);
   ASSERT_EQ(a.exit_code, 0) << a.result.dump(2);
   const fs::path vmstate = snaps / a.result["start"]["snapshot"].get<std::string>() / "vmstate";

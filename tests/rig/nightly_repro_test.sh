@@ -7,14 +7,8 @@
 # report.html, and the campaign exits 1.
 set -euo pipefail
 pcirig=$1 root=$2
-export PCIRIG_CACHE="${PCIRIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pcirig}"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/pcirig-nightly-repro.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-
-# The Debian image plus the crash test module.
+# $tmp, fail() and $tmp/img/image.json: the Debian image plus the crash test module.
 source "$root/tests/rig/lib/crashtest_image.sh"
-crashtest_image "$root" "$tmp/img"
 
 # The crash and its bundle (no kernel files: repro finds the image where the run found it).
 set +e

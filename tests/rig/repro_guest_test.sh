@@ -8,14 +8,8 @@
 # PCIRIG_CACHE, replays from its own kernel files and builds nothing.
 set -euo pipefail
 pcirig=$1 root=$2
-export PCIRIG_CACHE="${PCIRIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pcirig}"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/pcirig-repro-test.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-
-# The Debian image plus the crash test module.
+# $tmp, fail() and $tmp/img/image.json: the Debian image plus the crash test module.
 source "$root/tests/rig/lib/crashtest_image.sh"
-crashtest_image "$root" "$tmp/img"
 
 # 1. The original crash, its bundle with the kernel files.
 set +e

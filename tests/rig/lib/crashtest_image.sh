@@ -1,9 +1,14 @@
-# Sourced by the guest tests that need a real crash: crashtest_image ROOT DIR builds
-# DIR/image.json, the Debian image plus a second cpio holding the crash test module
-# (the kernel unpacks both), named debian+crashtest. tests/rig/repro/crash.yaml then
-# crashes it right after READY.
-crashtest_image() {
-  local root=$1 dir=$2 base ko
+# Sourced (after `pcirig=$1 root=$2`) by the guest tests that need a real crash: a
+# private $tmp removed on exit, fail(), and $tmp/img/image.json, the Debian image plus a
+# second cpio holding the crash test module (the kernel unpacks both), named
+# debian+crashtest. tests/rig/repro/crash.yaml then crashes it right after READY.
+export PCIRIG_CACHE="${PCIRIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pcirig}"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pcirig-$(basename "$0" .sh).XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+crashtest_image() {  # DIR
+  local dir=$1 base ko
   "$root/guest-images/build.sh" --if-needed >&2
   base="$PCIRIG_CACHE/images/debian"
   ko=$("$root/guest-images/testmod/build.sh")
@@ -14,3 +19,4 @@ crashtest_image() {
   jq -c --arg i "$dir/initramfs.cpio.gz" --arg k "$(cat "$base/image.json" "$ko" | sha256sum | cut -c1-64)" \
     '.name = "debian+crashtest" | .initramfs = $i | .cache_key = $k' "$base/image.json" >"$dir/image.json"
 }
+crashtest_image "$tmp/img"

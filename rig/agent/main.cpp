@@ -15,6 +15,7 @@
 
 #include "agent_port.hpp"
 #include "exec_command.hpp"
+#include "settle.hpp"
 #include "workload.hpp"
 
 using namespace pcirig::agent;
@@ -151,6 +152,16 @@ class Agent {
       else retire_then_reply(std::move(old), reply_ok(cmd.id));
     } else if (std::get_if<PingCmd>(&cmd.body)) {
       port_.send(reply_ok(cmd.id));
+    } else if (auto* st = std::get_if<SettleCmd>(&cmd.body)) {
+      // Waits up to its limit, so it runs beside the loop, as exec does.
+      std::thread([this, id = cmd.id, limit = st->limit_ms]() {
+        SettleResult r = settle_storage(opt_.root, std::chrono::milliseconds(limit));
+        Json reply = reply_ok(id);
+        reply["settled"] = r.settled;
+        reply["waited_ms"] = r.waited_ms;
+        reply["busy"] = r.busy;
+        port_.send(reply);
+      }).detach();
     } else if (std::get_if<DevicesCmd>(&cmd.body)) {
       scan_bus();
       Json reply = reply_ok(cmd.id);

@@ -117,6 +117,11 @@ std::variant<Command, ParseError> parse_command(const std::string& line) {
       c.body = DevicesCmd{};
     } else if (type == "ping") {
       c.body = PingCmd{};
+    } else if (type == "settle") {
+      if (!j.contains("limit_ms") || !j["limit_ms"].is_number_integer() || j["limit_ms"].get<int64_t>() < 0 ||
+          j["limit_ms"].get<int64_t>() > 600000)
+        throw FieldError{"field 'limit_ms' must be an integer from 0 to 600000"};
+      c.body = SettleCmd{int(j["limit_ms"].get<int64_t>())};
     } else if (type == "slot_power") {
       SlotPowerCmd sp;
       sp.slot = read_string(j, "slot");

@@ -37,12 +37,13 @@ struct WorkloadCmd { WorkloadSpec spec; };
 struct StopCmd {};
 struct DevicesCmd {};
 struct PingCmd {};  // an answer proves the loop runs (a guest restored from a snapshot)
+struct SettleCmd { int limit_ms = 0; };  // reply when storage has settled (settle.hpp), or at the limit
 struct SlotPowerCmd { std::string slot; bool on = false; };
 struct ExecCmd { std::vector<std::string> argv; };
 
 struct Command {
   Json id;  // echoed verbatim in the reply (number or string); null if absent
-  std::variant<WorkloadCmd, StopCmd, DevicesCmd, SlotPowerCmd, ExecCmd, PingCmd> body;
+  std::variant<WorkloadCmd, StopCmd, DevicesCmd, SlotPowerCmd, ExecCmd, PingCmd, SettleCmd> body;
 };
 
 struct ParseError {

@@ -113,3 +113,16 @@ TEST(AgentProtocol, PingIsACommandWithItsId) {
   EXPECT_EQ(c.id, 12);
   EXPECT_TRUE(std::holds_alternative<PingCmd>(c.body));
 }
+
+TEST(AgentProtocol, SettleTakesABoundedLimit) {
+  auto r = parse_command(R"({"type":"settle","id":3,"limit_ms":2500})");
+  ASSERT_TRUE(std::holds_alternative<Command>(r));
+  ASSERT_TRUE(std::holds_alternative<SettleCmd>(std::get<Command>(r).body));
+  EXPECT_EQ(std::get<SettleCmd>(std::get<Command>(r).body).limit_ms, 2500);
+  for (const char* bad : {R"({"type":"settle","id":3})", R"({"type":"settle","id":3,"limit_ms":-1})",
+                          R"({"type":"settle","id":3,"limit_ms":"5"})", R"({"type":"settle","id":3,"limit_ms":1e12})"}) {
+    auto e = parse_command(bad);
+    ASSERT_TRUE(std::holds_alternative<ParseError>(e)) << bad;
+    EXPECT_NE(std::get<ParseError>(e).message.find("limit_ms"), std::string::npos) << bad;
+  }
+}

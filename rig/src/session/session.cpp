@@ -89,7 +89,8 @@ class SessionImpl : public Session {
  private:
   asio::awaitable<void> main_loop();
   asio::awaitable<bool> boot_or_restore();
-  asio::awaitable<bool> after_ready();  // take the snapshot, plug what it cannot hold
+  asio::awaitable<bool> after_ready();  // take the snapshot, plug what it cannot hold, settle
+  asio::awaitable<bool> settle();
   asio::awaitable<bool> plug_after_start();
   int64_t adds_before_plug_ = -1;
   double plug_started_ = 0;
@@ -337,6 +338,42 @@ asio::awaitable<bool> SessionImpl::after_ready() {
     }
     start_["plug_seconds"] = mono_seconds() - plug_started_;
   }
+  co_return co_await settle();
+}
+
+// The workload starts once the guest's storage has settled (rig/agent/settle.hpp): an
+// nvme plugged after a restore is still scanning, and a reset in that window stalls its
+// I/O until nvme's timeout. Not settled in time is journalled, and the run goes on.
+asio::awaitable<bool> SessionImpl::settle() {
+  if (cause_) co_return false;
+  double t0 = mono_seconds();
+  int limit_ms = int(5000 * scale_);
+  json args = json::object();
+  args["limit_ms"] = limit_ms;
+  auto r = co_await agent_->command("settle", args, std::chrono::milliseconds(limit_ms + int64_t(5000 * scale_)));
+  if (cause_) co_return false;
+  const json& m = r.msg;
+  bool settled = r.ok && m.is_object() && m.value("ok", false) && m.contains("settled") && m["settled"].is_boolean() &&
+                 m["settled"].get<bool>();
+  json busy = json::array();
+  if (r.ok && m.is_object() && m.contains("busy") && m["busy"].is_array())
+    for (const auto& b : m["busy"])
+      if (b.is_string() && busy.size() < 16) busy.push_back(b.get<std::string>().substr(0, 200));
+  start_["settle_seconds"] = mono_seconds() - t0;
+  if (!settled) {
+    std::string why = !r.ok ? (r.timed_out ? "no reply" : "agent gone")
+                      : (m.is_object() && !m.value("ok", false)) ? "the agent refused it" : "busy at the limit";
+    json detail = json::object();
+    detail["settled"] = false;
+    detail["why"] = why;
+    detail["busy"] = busy;
+    start_["settle"] = detail;
+  }
+  json ev = json::object();
+  ev["settled"] = settled;
+  ev["seconds"] = mono_seconds() - t0;
+  ev["busy"] = busy;
+  run_->journal("settle", ev);
   co_return !cause_;
 }
 

@@ -12,7 +12,9 @@
 # fixed, regression: kernels built from linux-source-6.1 by
 #   guest-images/control/build-kernel.sh (drivers built in: no modules).
 #   A -FLAVOUR suffix (fixed-lockdep, regression-kasan, fixed-lockdep+kasan)
-#   adds guest-images/control/fragments/FLAVOUR.config to the build.
+#   adds guest-images/control/fragments/FLAVOUR.config to the build; a series
+#   among them (regression-6.12, fixed-6.12+lockdep) builds from Debian's
+#   linux-source-6.12 with the patches rebased in control/patches/6.12/.
 # Any other NAME is the user's kernel (docs/guest-images.md "Your own kernel"):
 #   --tree DIR     a tree built by the user: vmlinux (PVH) or bzImage, .config,
 #                  and its modules when the config is modular; the tree is only read.
@@ -55,7 +57,7 @@ parse_args() {
 }
 parse_args "$@"
 # fixed-lockdep -> base fixed, flavours lockdep; fixed-lockdep+kasan -> lockdep,kasan.
-control_base=${kernel%%-*} control_flavours=
+control_base=${kernel%%-*} control_flavours= control_series=
 user_origin=$(( ${#user_tree} > 0 )):$(( ${#user_image} > 0 )):$(( ${#user_source} > 0 ))
 case "$user_origin" in
   0:0:0) [ -z "$user_config" ] && [ ${#user_patches[@]} -eq 0 ] ||
@@ -83,10 +85,18 @@ esac
 case "$kernel" in
   debian|fixed|regression) ;;
   fixed-*|regression-*)
-    control_flavours=${kernel#*-}; control_flavours=${control_flavours//+/,}
-    for f in ${control_flavours//,/ }; do
+    # A token such as 6.12 is the source series (Debian's linux-source-6.12), not a fragment.
+    flavour_list=
+    for f in $(tr '+' ' ' <<<"${kernel#*-}"); do
+      if [[ "$f" =~ ^[0-9]+\.[0-9]+$ ]]; then
+        [ -z "$control_series" ] || die "two source series in '$kernel'"
+        control_series=$f
+        continue
+      fi
       [ -f "$here/control/fragments/$f.config" ] || die "unknown flavour '$f' in '$kernel' (no control/fragments/$f.config)"
-    done ;;
+      flavour_list+=${flavour_list:+,}$f
+    done
+    control_flavours=$flavour_list ;;
   *) ;;
 esac
 out=${out:-$PCIRIG_CACHE/images/$kernel}
@@ -190,8 +200,9 @@ case "$kind" in
     [ -x "$builder" ] || die "$builder is missing: the $kernel kernel is built by guest-images/control"
     kout="$PCIRIG_CACHE/kernels/$kernel"
     mkdir -p "$kout"
-    log "kernel $kernel: $builder $control_base $kout${control_flavours:+ --flavour $control_flavours}"
-    "$builder" "$control_base" "$kout" ${control_flavours:+--flavour "$control_flavours"} >&2 ||
+    log "kernel $kernel: $builder $control_base $kout${control_flavours:+ --flavour $control_flavours}${control_series:+ --series $control_series}"
+    "$builder" "$control_base" "$kout" ${control_flavours:+--flavour "$control_flavours"} \
+      ${control_series:+--series "$control_series"} >&2 ||
       die "building the $kernel kernel failed (see above)"
     [ -f "$kout/kernel.json" ] && [ -f "$kout/config" ] || die "$builder left no kernel.json/config in $kout"
     # Release and the kernel's own cache key: not build_seconds, which differs

@@ -3,11 +3,15 @@
 # by default): x86_64 defconfig + fragments/base.config (+ flavour fragments),
 # plus patches/NAME-*.patch, all outside the repo, under $PCIRIG_CACHE/kbuild/.
 #
-#   build-kernel.sh NAME OUTDIR [--flavour F[,F]] [--source TARBALL|DIR] [--patch FILE]...
-#                   [--config FILE|defconfig] [--fragment FILE]... [--jobs N] [--force]
+#   build-kernel.sh NAME OUTDIR [--flavour F[,F]] [--series X.Y | --source TARBALL|DIR]
+#                   [--patch FILE]... [--config FILE|defconfig] [--fragment FILE]...
+#                   [--jobs N] [--force]
 #
 #   NAME      fixed (no patches), regression (patches/regression-*.patch), or any
 #             other name: patches/NAME-*.patch plus --patch files.
+#   --series  Debian's linux-source-X.Y (installed when missing) instead of 6.1;
+#             its patches come from patches/X.Y/ when that directory exists
+#             (rebased there), else from patches/.
 #   OUTDIR    receives bzImage, vmlinux (PVH entry: boots without decompression),
 #             config, System.map, kernel.json.
 #   --flavour base fragment plus fragments/F.config for each F (lockdep, kasan);
@@ -42,11 +46,13 @@ flavours=${PCIRIG_KERNEL_FLAVOUR:-}
 source_tar=/usr/src/linux-source-6.1.tar.xz
 source_pkg=linux-source-6.1
 extra_patches=(); extra_fragments=(); start_config=
-jobs=$(nproc); force=0
+jobs=$(nproc); force=0 series=
 while [ $# -gt 0 ]; do
   case "$1" in
     --flavour) flavours=${2:?--flavour needs a value}; shift 2 ;;
     --source) source_tar=$(realpath -m "${2:?--source needs a file}"); source_pkg=; shift 2 ;;
+    --series) series=${2:?--series needs a version such as 6.12}; shift 2
+      [[ "$series" =~ ^[0-9]+\.[0-9]+$ ]] || die "--series '$series': give a version such as 6.12" ;;
     --config) start_config=${2:?--config needs a file or defconfig}
       [ "$start_config" = defconfig ] && start_config= || start_config=$(realpath -m "$start_config"); shift 2 ;;
     --patch) extra_patches+=("$(realpath "${2:?--patch needs a file}")"); shift 2 ;;
@@ -57,6 +63,12 @@ while [ $# -gt 0 ]; do
   esac
 done
 [[ "$name" =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] || die "kernel name '$name': use letters, digits, . _ -"
+if [ -n "$series" ]; then
+  [ "$source_pkg" = linux-source-6.1 ] || die "--series and --source: give one"
+  source_tar=/usr/src/linux-source-$series.tar.xz source_pkg=linux-source-$series
+  [ -e "$source_tar" ] || apt-cache show "$source_pkg" >/dev/null 2>&1 ||
+    die "--series $series: no package $source_pkg in the apt sources (Debian 12 has linux-source-6.1 and linux-source-6.12)"
+fi
 mkdir -p "$outdir"; outdir=$(realpath "$outdir")
 
 # --- build dependencies (installed only when missing) ---
@@ -81,7 +93,13 @@ fi
 for p in "${extra_patches[@]}"; do [ -f "$p" ] || die "--patch $p: no such file"; done
 
 # --- inputs of the cache key ---
-if [ -n "$source_pkg" ]; then
+# Another series is identified by its tarball's bytes, as --source identifies it: a
+# user's `--source /usr/src/linux-source-X.Y.tar.xz` build then has the same unpatched
+# inputs, and its built tree serves as the base (below).
+if [ -n "$series" ]; then
+  source_pkg=$(basename "$source_tar")
+  source_version=sha256:$(sha256sum "$source_tar" | cut -d' ' -f1)
+elif [ -n "$source_pkg" ]; then
   source_version=$(dpkg-query -W -f='${Version}' "$source_pkg")
 else
   source_pkg=$(basename "$source_tar")
@@ -104,7 +122,9 @@ if [ -n "$flavours" ]; then
 fi
 fragments+=("${extra_fragments[@]}")
 patches=()
-for p in "$here"/patches/"$name"-*.patch; do [ -f "$p" ] && patches+=("$p"); done
+patch_dir=$here/patches
+[ -n "$series" ] && [ -d "$here/patches/$series" ] && patch_dir=$here/patches/$series
+for p in "$patch_dir/$name"-*.patch; do [ -f "$p" ] && patches+=("$p"); done
 patches+=("${extra_patches[@]}")
 [ "$name" = fixed ] && [ ${#patches[@]} -gt 0 ] && die "'fixed' takes no patches"
 
@@ -228,10 +248,20 @@ logf=$kbuild/logs/$name-${key:0:16}.log
 if [ "$name" = fixed ]; then
   tree=$base_tree
 fi
+# Any built tree of the same unpatched inputs (a user's --source build of the same
+# tarball under another name) can stand in for fixed's.
+from_tree=$base_tree
+if [ ! -f "$base_tree/.pcirig-built" ]; then
+  for t in "$kbuild"/tree-"${base_key:0:16}"-*/; do
+    t=${t%/}
+    [ -f "$t/.pcirig-built" ] && [ "$(cut -d' ' -f1 "$t/.pcirig-built")" = "$base_key" ] && { from_tree=$t; break; }
+  done
+fi
 if [ ! -f "$tree/.pcirig-configured" ]; then
   : >"$logf"
   rm -rf "$tree"
-  if [ "$tree" != "$base_tree" ] && [ -f "$base_tree/.pcirig-built" ]; then
+  if [ "$tree" != "$from_tree" ] && [ -f "$from_tree/.pcirig-built" ]; then
+    base_tree=$from_tree
     log "$name: copying the built unpatched tree $base_tree (incremental build)"
     rm -rf "$tree.copying"
     cp -a "$base_tree" "$tree.copying"

@@ -55,6 +55,12 @@ if out=$("$images/build.sh" --kernel plan9 2>&1); then fail "--kernel plan9 acce
 elif [[ $out == *"unknown kernel 'plan9'"* ]]; then pass "unknown kernel refused"; else fail "unclear: $out"; fi
 if out=$("$images/build.sh" --frobnicate 2>&1); then fail "--frobnicate accepted"
 elif [[ $out == *"unknown argument '--frobnicate'"* ]]; then pass "unknown argument refused"; else fail "unclear: $out"; fi
+if out=$("$images/build.sh" --kernel regression-6.12+6.13 --out "$tmp/none" 2>&1); then fail "two series accepted"
+elif [[ $out == *"two source series in 'regression-6.12+6.13'"* ]]; then pass "two source series refused"; else fail "unclear: $out"; fi
+if out=$("$images/control/build-kernel.sh" fixed "$tmp/none" --series 6.x 2>&1); then fail "--series 6.x accepted"
+elif [[ $out == *"--series '6.x': give a version such as 6.12"* ]]; then pass "a malformed series refused"; else fail "unclear: $out"; fi
+if out=$("$images/control/build-kernel.sh" fixed "$tmp/none" --series 9.99 2>&1); then fail "--series 9.99 accepted"
+elif [[ $out == *"no package linux-source-9.99"* ]]; then pass "a series Debian lacks refused"; else fail "unclear: $out"; fi
 
 # --- no route to the mirror: a clear error, nothing half-written ------------
 # (an empty cache and a proxy that refuses connections; apt honours http_proxy)

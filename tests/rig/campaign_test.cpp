@@ -10,6 +10,7 @@
 #include "campaign/explain_plan.hpp"
 #include "campaign/ledger.hpp"
 #include "campaign/plan.hpp"
+#include "campaign/plan_world.hpp"
 #include "campaign/run_order.hpp"
 #include "config/topology.hpp"
 #include "history/history_db.hpp"
@@ -109,6 +110,23 @@ TEST(Plan, ShippedDefaultPlanLoads) {
   w.variants = {"v4.10", "v5.9"};
   Plan p = load_plan_file(std::string(PCIRIG_SOURCE_DIR) + "/rig/plans/default.yaml", w);
   EXPECT_GT(p.cells.size(), 20u);
+}
+
+TEST(Plan, KernelNamesTheImageBuilderKnows) {
+  // The repository's own fragments; an empty cache, so nothing counts as built.
+  fs::path cache = fs::temp_directory_path() / fmt::format("pcirig-kn-{}", ::getpid());
+  ::setenv("PCIRIG_ROOT", PCIRIG_SOURCE_DIR, 1);
+  ::setenv("PCIRIG_CACHE", cache.c_str(), 1);
+  std::string why;
+  for (const char* k : {"debian", "fixed", "regression-lockdep+kasan", "regression-6.12", "fixed-6.12+lockdep"})
+    EXPECT_TRUE(kernel_known(k, why)) << k;
+  for (const char* k : {"debian-6.12", "fixed-nosuch", "regression-6.12.1", "fixed-.12", "mine"}) {
+    why.clear();
+    EXPECT_FALSE(kernel_known(k, why)) << k;
+    EXPECT_FALSE(why.empty()) << k;
+  }
+  ::unsetenv("PCIRIG_CACHE");
+  ::unsetenv("PCIRIG_ROOT");
 }
 
 TEST(RunOrder, SeedsAreReproducibleAndShardsPartition) {

@@ -29,15 +29,20 @@ bool kernel_known(const std::string& k, std::string& why) {
   if (base == "fixed" || base == "regression") {
     std::stringstream ss(flavours);
     std::string f;
-    while (!flavours.empty() && std::getline(ss, f, '+'))
+    while (!flavours.empty() && std::getline(ss, f, '+')) {
+      // A source series (regression-6.12): Debian's linux-source-X.Y, not a fragment.
+      if (std::all_of(f.begin(), f.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; }) &&
+          std::count(f.begin(), f.end(), '.') == 1 && f.front() != '.' && f.back() != '.')
+        continue;
       if (!fs::exists(repo_root() / "guest-images" / "control" / "fragments" / (f + ".config"))) {
         why = fmt::format("no flavour '{}' (guest-images/control/fragments/{}.config)", f, f);
         return false;
       }
+    }
     return true;
   }
   why = "not built in $PCIRIG_CACHE/images/ and not a name guest-images/build.sh builds "
-        "(debian, fixed, regression, optionally -lockdep, -kasan, -lockdep+kasan)";
+        "(debian, fixed, regression, optionally -lockdep, -kasan, -lockdep+kasan, -6.12)";
   return false;
 }
 

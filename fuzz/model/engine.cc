@@ -253,6 +253,8 @@ static void reset_world(const RunConfig& cfg, int ntasks, int ndevs) {
   w.stack_objects.clear();
   w.step_hook = cfg.step_hook;
   w.feature_hook = cfg.feature_hook;
+  w.skip_known = cfg.skip_known;
+  w.known_lockdep = nullptr;
   arena_reset();
   lockdep_reset();
   kcsan_reset();
@@ -356,6 +358,7 @@ RunResult run_bodies(const std::vector<TaskBody>& bodies, int ndevs, Chooser& ch
                                      static_cast<std::uint8_t>(g_tasks[i].m.stack.size()), g_tasks[i].m.pending});
   r.has_report = w.has_report;
   r.report = w.report;
+  r.known_lockdep = w.known_lockdep;
   r.steps = w.step;
   r.trace = std::move(w.trace);
   w.trace.clear();

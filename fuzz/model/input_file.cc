@@ -40,6 +40,7 @@ SavedInput read_input_file(const std::string& path) {
     else if (key == "scenario") in.scenario = val;
     else if (key == "kcsan") in.kcsan = val == "1";
     else if (key == "lockless") in.lockless = val == "1";
+    else if (key == "skip_known") in.skip_known = val == "1";
     else if (key == "bytes") {
       if (val.size() % 2) throw std::runtime_error(path + ":" + std::to_string(lineno) + ": odd number of hex digits");
       for (std::size_t i = 0; i < val.size(); i += 2) {
@@ -68,6 +69,7 @@ void write_input_file(const std::string& path, const SavedInput& in) {
   if (!in.scenario.empty()) f << "scenario: " << in.scenario << "\n";
   f << "kcsan: " << (in.kcsan ? 1 : 0) << "\n";
   f << "lockless: " << (in.lockless ? 1 : 0) << "\n";
+  if (in.skip_known) f << "skip_known: 1\n";
   f << "bytes: ";
   static const char hex[] = "0123456789abcdef";
   for (auto b : in.bytes) f << hex[b >> 4] << hex[b & 15];

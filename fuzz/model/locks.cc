@@ -90,10 +90,10 @@ void lockdep_assert_held(const lock_base* l, const char* fn) {
        std::string("WARNING: lockdep_assert_held(") + l->name + ") failed in " + fn);
 }
 
-void lock_acquire_prepare(lock_base* l, int mode, bool trylock, const Point& p) {
+void lock_acquire_prepare(lock_base* l, int mode, bool trylock, const Point& p, int irq) {
   current->m.pending = p;  // a report here shows what the task was attempting
   if (l->sleeping && !trylock) might_sleep(p.fn);
-  lockdep_check_acquire(l, mode, trylock, p);
+  lockdep_check_acquire(l, mode, trylock, current->m.irqs_off > 0 || irq != IRQ_KEEP, p);
   feature_lock_order(l, mode, trylock);
   if (!trylock) l->queue(current, mode);
 }

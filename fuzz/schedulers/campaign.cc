@@ -38,6 +38,7 @@ CampaignResult campaign(SchedulerKind s, const RunConfig& cfg_in, std::uint64_t 
         ++res.known[f->name];
         continue;
       }
+    if (!r.has_report && r.known_lockdep) ++res.known[r.known_lockdep];
     if (r.has_report) {
       res.found = true;
       res.input = to_bytes(r);

@@ -56,6 +56,7 @@ DfsResult dfs_explore(const Scenario& sc, const RunConfig& cfg_in, int bound, st
     ++res.schedules;
     const Finding* known = r.has_report && cfg.skip_known ? known_finding(r.report) : nullptr;
     if (known) ++res.known[known->name];
+    if (!r.has_report && r.known_lockdep) ++res.known[r.known_lockdep];
     if (r.has_report && !known) {
       res.found = true;
       res.input = to_bytes(r);

@@ -53,11 +53,13 @@ finish() {
       > "$work/merge.log" 2>&1 || echo "merge failed: see $work/merge.log" >> "$work/run.txt"
   fi
   : > "$work/crashes.txt"
-  local kcsan_flag=(); [ "$kcsan" = 1 ] && kcsan_flag=(--kcsan)
+  local repro_flags=(); [ "$kcsan" = 1 ] && repro_flags=(--kcsan)
+  # as the target ran: a known lockdep cycle does not stop the run
+  [ "${PCIRIG_SKIP_KNOWN:-0}" = 1 ] && repro_flags+=(--skip-known)
   for c in "$work"/crash-* "$work"/timeout-* "$work"/oom-*; do
     [ -e "$c" ] || continue
     local title kind hash out
-    title=$("$model" repro --variant "$variant" "${kcsan_flag[@]}" -q "$c" 2>&1 | head -1)
+    title=$("$model" repro --variant "$variant" "${repro_flags[@]}" -q "$c" 2>&1 | head -1)
     echo "$(basename "$c"): $title" >> "$work/crashes.txt"
     kind=${title%%:*}
     [ "$title" = "no report" ] && continue
@@ -65,7 +67,7 @@ finish() {
     if ! grep -rqxF "title: ${title#*: }" corpora/crashes/ 2>/dev/null; then
       hash=$(sha1sum "$c" | cut -c1-8)
       out=corpora/crashes/$variant--$kind--$hash.pcirig
-      "$model" repro --variant "$variant" "${kcsan_flag[@]}" --minimize -o "$out" "$c" > /dev/null 2>&1
+      "$model" repro --variant "$variant" "${repro_flags[@]}" --minimize -o "$out" "$c" > /dev/null 2>&1
       echo "  saved $out" >> "$work/crashes.txt"
     fi
   done

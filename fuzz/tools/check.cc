@@ -35,6 +35,7 @@ int report(const char* how, const std::vector<std::uint8_t>& input, const CheckO
   s.scenario = scenario_string(r.scenario);
   s.kcsan = cfg.oracles.kcsan;
   s.lockless = cfg.lockless_config;
+  s.skip_known = cfg.skip_known;
   s.bytes = bytes;
   write_input_file(path, s);
   std::printf("\nREPORT (%s): %s: %s\nminimised: %zu -> %zu bytes, saved to %s (replay: pcirig-model repro %s)\n"

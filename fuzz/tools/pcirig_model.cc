@@ -78,6 +78,7 @@ SavedInput saved_from(const RunResult& r, const RunConfig& cfg, std::vector<std:
   s.scenario = scenario_string(r.scenario);
   s.kcsan = cfg.oracles.kcsan;
   s.lockless = cfg.lockless_config;
+  s.skip_known = cfg.skip_known;
   s.bytes = std::move(bytes);
   return s;
 }
@@ -203,6 +204,7 @@ int main(int argc, char** argv) {
       if (rc.variant.empty()) throw CLI::ValidationError("--variant", "raw input: give --variant or PCIRIG_VARIANT");
       rc.kcsan = rc.kcsan || in.kcsan;
       rc.lockless = rc.lockless || in.lockless;
+      rc.skip_known = rc.skip_known || in.skip_known;
       RunConfig cfg = make_config(rc);
       std::vector<std::uint8_t> bytes = in.bytes;
       if (minimize) {

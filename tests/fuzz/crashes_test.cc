@@ -32,6 +32,7 @@ RunConfig config_for(const SavedInput& in, const char* variant) {
   c.variant = find_variant(variant);
   c.oracles.kcsan = in.kcsan;
   c.lockless_config = in.lockless;
+  c.skip_known = in.skip_known;
   return c;
 }
 
@@ -84,7 +85,8 @@ TEST(Crashes, SameScenarioIsCleanOnTheFix) {
     SavedInput in = read_input_file(f);
     RunConfig fixed = config_for(in, "mainline");
     RunResult same = run_bytes(in.bytes, fixed);
-    EXPECT_FALSE(same.has_report) << f << ": " << same.report.title;
+    // pciehp_event: lockdep's reset_lock/pci_rescan_remove_lock cycle, a known finding
+    EXPECT_TRUE(!same.has_report || known_finding(same.report)) << f << ": " << same.report.title;
     // And many other schedules of that scenario: nothing but mainline's
     // own known findings (findings_test.cc).
     std::size_t used = 0;

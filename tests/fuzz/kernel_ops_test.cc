@@ -144,6 +144,214 @@ TEST(Lockdep, SubclassesNestButTheSameSubclassIsRecursion) {
   EXPECT_NE(bad.report.body.find("possible recursive locking"), std::string::npos) << bad.report.body;
 }
 
+// ---- lockdep: typed dependencies and strong cycles (lockdep-design.rst) ----
+rw_semaphore g_a, g_b;
+lockdep_map g_m1, g_m2;
+
+void init_ab() {
+  g_a = rw_semaphore{};
+  g_a.init("g_a", "g_a", true);
+  g_b = rw_semaphore{};
+  g_b.init("g_b", "g_b", true);
+}
+void init_maps() {
+  g_m1 = lockdep_map{};
+  g_m1.init("g_m1", "g_m1", false);
+  g_m1.is_map = true;
+  g_m2 = lockdep_map{};
+  g_m2.init("g_m2", "g_m2", false);
+  g_m2.is_map = true;
+}
+
+Co<void> read_a_read_b()
+{
+	co_await down_read(&g_a);
+	co_await down_read(&g_b);
+	co_await up_read(&g_b);
+	co_await up_read(&g_a);
+}
+Co<void> read_b_read_a()
+{
+	co_await down_read(&g_b);
+	co_await down_read(&g_a);
+	co_await up_read(&g_a);
+	co_await up_read(&g_b);
+}
+Co<void> read_a_write_b()
+{
+	co_await down_read(&g_a);
+	co_await down_write(&g_b);
+	co_await up_write(&g_b);
+	co_await up_read(&g_a);
+}
+Co<void> write_b_write_a()
+{
+	co_await down_write(&g_b);
+	co_await down_write(&g_a);
+	co_await up_write(&g_a);
+	co_await up_write(&g_b);
+}
+Co<void> write_a() { co_await down_write(&g_a); co_await up_write(&g_a); }
+Co<void> write_b() { co_await down_write(&g_b); co_await up_write(&g_b); }
+
+// down_read() is a non-recursive reader: A -(SN)-> B -(SN)-> A is a strong
+// cycle, reported though both sides only read, because a queued writer
+// blocks a new reader (lockdep-design.rst: "non-recursive readers could get
+// blocked by write lock *waiters*").
+TEST(Lockdep, ReadReadCycleOfRwsemReadersIsReported) {
+  NonPreemptiveChooser ch;  // one after the other: no hang in this schedule
+  RunResult r = run_bodies({[] { init_ab(); return read_a_read_b(); }, [] { return read_b_read_a(); }}, 1, ch, cfg());
+  ASSERT_TRUE(r.has_report);
+  EXPECT_EQ(r.report.kind, ReportKind::lock_inversion);
+  EXPECT_EQ(r.report.title, "possible deadlock in read_b_read_a");
+  EXPECT_NE(r.report.body.find("WARNING: possible circular locking dependency detected"), std::string::npos);
+  // Only ever read, with interrupts on: lockdep's usage bits {.+.+}.
+  EXPECT_NE(r.report.body.find("(g_a){.+.+}, at: read_b_read_a"), std::string::npos) << r.report.body;
+  EXPECT_NE(r.report.body.find("-(SN)-> taken while holding g_a (read)"), std::string::npos) << r.report.body;
+  EXPECT_NE(r.report.body.find("new dependency: g_b -(SN)-> g_a"), std::string::npos) << r.report.body;
+}
+
+// ... and the writers make it a real deadlock: each reader waits behind a
+// writer queued on the lock the other reader holds.
+TEST(Lockdep, ReadReadCycleDeadlocksBehindQueuedWriters) {
+  RunConfig c = cfg();
+  c.oracles.lockdep = false;
+  bool deadlock = false;
+  for (std::uint64_t seed = 0; seed < 5000 && !deadlock; ++seed) {
+    RandomChooser ch(seed);
+    RunResult r = run_bodies({[] { init_ab(); return read_a_read_b(); }, [] { return read_b_read_a(); },
+                              [] { return write_a(); }, [] { return write_b(); }},
+                             1, ch, c);
+    if (!r.has_report) continue;
+    EXPECT_EQ(r.report.kind, ReportKind::deadlock) << r.report.title;
+    deadlock = true;
+  }
+  EXPECT_TRUE(deadlock);
+}
+
+// AB-BA with one side reading: A -(SN)-> B, B -(EN)-> A.
+TEST(Lockdep, ReadThenWriteAbBaIsReported) {
+  NonPreemptiveChooser ch;
+  RunResult r =
+      run_bodies({[] { init_ab(); return read_a_write_b(); }, [] { return write_b_write_a(); }}, 1, ch, cfg());
+  ASSERT_TRUE(r.has_report);
+  EXPECT_EQ(r.report.kind, ReportKind::lock_inversion);
+  EXPECT_NE(r.report.body.find("(g_a){++++}, at: write_b_write_a"), std::string::npos) << r.report.body;
+  EXPECT_NE(r.report.body.find("new dependency: g_b -(EN)-> g_a"), std::string::npos) << r.report.body;
+}
+
+Co<void> maps_read_m1_read_m2()
+{
+	co_await lock_map_acquire_read(&g_m1);
+	co_await lock_map_acquire_read(&g_m2);
+	co_await lock_map_release(&g_m2);
+	co_await lock_map_release(&g_m1);
+}
+Co<void> maps_read_m2_read_m1()
+{
+	co_await lock_map_acquire_read(&g_m2);
+	co_await lock_map_acquire_read(&g_m1);
+	co_await lock_map_release(&g_m1);
+	co_await lock_map_release(&g_m2);
+}
+Co<void> maps_m1_then_read_m2()
+{
+	co_await lock_map_acquire(&g_m1);
+	co_await lock_map_acquire_read(&g_m2);
+	co_await lock_map_release(&g_m2);
+	co_await lock_map_release(&g_m1);
+}
+Co<void> maps_read_m2_then_m1()
+{
+	co_await lock_map_acquire_read(&g_m2);
+	co_await lock_map_acquire(&g_m1);
+	co_await lock_map_release(&g_m1);
+	co_await lock_map_release(&g_m2);
+}
+Co<void> maps_read_m1_then_read_m2_twice()
+{
+	co_await lock_map_acquire_read(&g_m1);
+	co_await lock_map_acquire_read(&g_m2);
+	co_await lock_map_acquire_read(&g_m2);  /* recursive read after read: no recursion report */
+	co_await lock_map_release(&g_m2);
+	co_await lock_map_release(&g_m2);
+	co_await lock_map_release(&g_m1);
+}
+Co<void> maps_m2_then_m1()
+{
+	co_await lock_map_acquire(&g_m2);
+	co_await lock_map_acquire(&g_m1);
+	co_await lock_map_release(&g_m1);
+	co_await lock_map_release(&g_m2);
+}
+
+lockdep_map g_m3;
+Co<void> maps_read_m2_then_m3()
+{
+	co_await lock_map_acquire_read(&g_m2);
+	co_await lock_map_acquire(&g_m3);
+	co_await lock_map_release(&g_m3);
+	co_await lock_map_release(&g_m2);
+}
+Co<void> maps_m3_then_m1()
+{
+	co_await lock_map_acquire(&g_m3);
+	co_await lock_map_acquire(&g_m1);
+	co_await lock_map_release(&g_m1);
+	co_await lock_map_release(&g_m3);
+}
+
+// Recursive readers (lock_map_acquire_read) are blocked only by a writer
+// holding the lock: M1 -(SR)-> M2 -(SR)-> M1 is no strong cycle, and
+// neither is M1 -(ER)-> M2 -(SN)-> M1 (-(xR)-> then -(Sx)->), nor, inside a
+// longer path, M1 -(ER)-> M2 -(SN)-> M3 -(EN)-> M1.
+TEST(Lockdep, CyclesThroughRecursiveReadersThenSharedHoldersAreNotReported) {
+  NonPreemptiveChooser ch;
+  RunResult rr =
+      run_bodies({[] { init_maps(); return maps_read_m1_read_m2(); }, [] { return maps_read_m2_read_m1(); }}, 1, ch, cfg());
+  EXPECT_FALSE(rr.has_report) << rr.report.title << "\n" << rr.report.body;
+  RunResult er =
+      run_bodies({[] { init_maps(); return maps_m1_then_read_m2(); }, [] { return maps_read_m2_then_m1(); }}, 1, ch, cfg());
+  EXPECT_FALSE(er.has_report) << er.report.title << "\n" << er.report.body;
+  RunResult three = run_bodies({[] {
+                                  init_maps();
+                                  g_m3 = lockdep_map{};
+                                  g_m3.init("g_m3", "g_m3", false);
+                                  g_m3.is_map = true;
+                                  return maps_m1_then_read_m2();
+                                },
+                                [] { return maps_read_m2_then_m3(); }, [] { return maps_m3_then_m1(); }},
+                               1, ch, cfg());
+  EXPECT_FALSE(three.has_report) << three.report.title << "\n" << three.report.body;
+}
+
+// M1 -(SR)-> M2 -(EN)-> M1: after the recursive read comes an exclusive
+// holder, so the cycle is strong (M2's writer waits for M1's reader).
+TEST(Lockdep, RecursiveReadThenExclusiveHolderIsReported) {
+  NonPreemptiveChooser ch;
+  RunResult r = run_bodies(
+      {[] { init_maps(); return maps_read_m1_then_read_m2_twice(); }, [] { return maps_m2_then_m1(); }}, 1, ch, cfg());
+  ASSERT_TRUE(r.has_report);
+  EXPECT_EQ(r.report.kind, ReportKind::lock_inversion) << r.report.body;
+  EXPECT_NE(r.report.body.find("-(SR)-> taken while holding g_m1 (read)"), std::string::npos) << r.report.body;
+  EXPECT_NE(r.report.body.find("new dependency: g_m2 -(EN)-> g_m1"), std::string::npos) << r.report.body;
+}
+
+// Trylocks add no edge into the tried lock, whatever the mode.
+Co<void> read_a_trywrite_b()
+{
+	co_await down_read(&g_a);
+	if (int got = co_await down_write_trylock(&g_b); got)
+		co_await up_write(&g_b);
+	co_await up_read(&g_a);
+}
+TEST(Lockdep, TrylockAddsNoEdge) {
+  NonPreemptiveChooser ch;
+  RunResult r =
+      run_bodies({[] { init_ab(); return read_a_trywrite_b(); }, [] { return write_b_write_a(); }}, 1, ch, cfg());
+  EXPECT_FALSE(r.has_report) << r.report.title << "\n" << r.report.body;
+}
+
 // ---- lockdep maps ----
 lockdep_map g_map;
 

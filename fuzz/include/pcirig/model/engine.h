@@ -122,6 +122,10 @@ struct World {
   std::vector<StackObject> stack_objects;
   StepHook step_hook = nullptr;
   FeatureHook feature_hook = nullptr;
+  // Searches: a lockdep cycle that is one of mainline's known findings is
+  // noted here (its name) and the run goes on (RunConfig::skip_known).
+  bool skip_known = false;
+  const char* known_lockdep = nullptr;
 };
 World& world() noexcept;
 

@@ -9,6 +9,8 @@
 //   scenario: reset:0,reset:0;config_read:0;config_read:0
 //   kcsan: 0
 //   lockless: 0
+//   skip_known: 1      (only when saved by a --skip-known search: mainline's
+//                       known lockdep cycle lets the run go on, findings.h)
 //   bytes: 0102...
 #pragma once
 
@@ -26,6 +28,7 @@ struct SavedInput {
   std::string scenario;  // informative
   bool kcsan = false;
   bool lockless = false;
+  bool skip_known = false;
   std::vector<std::uint8_t> bytes;
 };
 

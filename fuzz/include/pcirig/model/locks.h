@@ -18,7 +18,10 @@ struct lock_class {
 };
 lock_class* lockdep_class(const char* name);  // interned by name
 
-enum lock_mode : int { LOCK_EXCLUSIVE = 0, LOCK_SHARED = 1 };
+// Also lockdep's held_lock::read: LOCK_SHARED is a non-recursive reader
+// (down_read: a queued writer blocks it), LOCK_SHARED_RECURSIVE a recursive
+// one (lock_map_acquire_read: only a writer holding it blocks it).
+enum lock_mode : int { LOCK_EXCLUSIVE = 0, LOCK_SHARED = 1, LOCK_SHARED_RECURSIVE = 2 };
 
 struct lock_base {
   const char* name = "";         // instance name for traces: "pci_lock", "T1->pi_lock"
@@ -103,7 +106,8 @@ struct lockdep_map : lock_base {
 // irq effect of an acquire/release
 enum irq_op : int { IRQ_KEEP = 0, IRQ_DISABLE = 1, IRQ_SAVE = 2 };
 
-void lock_acquire_prepare(lock_base* l, int mode, bool trylock, const Point& p);  // lockdep, might_sleep, queueing
+// lockdep, might_sleep, queueing; irq: the _irq/_irqsave forms disable interrupts before acquiring
+void lock_acquire_prepare(lock_base* l, int mode, bool trylock, const Point& p, int irq = IRQ_KEEP);
 void lock_acquired(lock_base* l, int mode, int irq, unsigned long* flags, bool trylock);
 void lock_released(lock_base* l, int mode, int irq, unsigned long* flags, const Point& p);
 
@@ -114,7 +118,7 @@ struct LockAcquire {
   unsigned long* flags;
   Point p;
   bool await_ready() {
-    lock_acquire_prepare(l, mode, false, p);  // may report: the point is recorded first
+    lock_acquire_prepare(l, mode, false, p, irq);  // may report: the point is recorded first
     return false;
   }
   void await_suspend(std::coroutine_handle<> h) const noexcept { park(h, p); }
@@ -200,6 +204,11 @@ inline LockAcquire down_write_nested(rw_semaphore* l, int subclass, PCIRIG_FN_LI
 }
 inline LockAcquire lock_map_acquire(lockdep_map* l, PCIRIG_FN_LINE) {
   return {l, LOCK_EXCLUSIVE, IRQ_KEEP, nullptr, PCIRIG_LOCK_POINT(PointKind::step, "lock_map_acquire", l)};
+}
+// lock_map_acquire_read(): a recursive read of the map (lockdep read 2).
+inline LockAcquire lock_map_acquire_read(lockdep_map* l, PCIRIG_FN_LINE) {
+  return {l, LOCK_SHARED_RECURSIVE, IRQ_KEEP, nullptr,
+          Point{PointKind::step, "lock_map_acquire_read", l->name, fn, line, l, LOCK_SHARED_RECURSIVE}};
 }
 inline LockRelease lock_map_release(lockdep_map* l, PCIRIG_FN_LINE) {
   return {l, LOCK_EXCLUSIVE, IRQ_KEEP, nullptr, PCIRIG_LOCK_POINT(PointKind::step, "lock_map_release", l)};

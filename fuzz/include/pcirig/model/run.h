@@ -36,7 +36,9 @@ struct RunConfig {
   // only the access.c calls on dev0/dev1 (inputs without the topology bit).
   bool topology = true;
   // Searches (campaign, dfs_explore) count the known findings of mainline
-  // (findings.h) apart and go on; a replay always reports them.
+  // (findings.h) apart and go on; a replay always reports them. A lockdep
+  // cycle that is a known finding does not even stop the run: it is noted
+  // (RunResult::known_lockdep) and lockdep goes on checking.
   bool skip_known = false;
 };
 
@@ -49,6 +51,7 @@ struct RunResult {
   std::vector<std::uint8_t> choices;  // index chosen at each decision
   std::vector<TraceEntry> blocked;    // where unfinished tasks were parked at the end
   Scenario scenario;
+  const char* known_lockdep = nullptr;  // skip_known: the known finding lockdep saw and let pass
 };
 
 RunResult run_scenario(const Scenario& sc, Chooser& chooser, const RunConfig& cfg);

@@ -14,5 +14,6 @@ void pciehp_c(model::kernel_ops& k);
 void remove_c(model::kernel_ops& k);
 void vfio_pci_core_c(model::kernel_ops& k);
 void msi_c(model::kernel_ops& k);
+void iov_c(model::kernel_ops& k);
 
 }  // namespace pcirig::mainline

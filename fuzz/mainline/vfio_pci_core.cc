@@ -99,8 +99,31 @@ static Co<void> vfio_pci_core_disable(vfio_pci_core_device* vdev)
 
 static Co<void> vfio_pci_remove(pci_dev* pdev)
 {
-	/* vfio_pci_core_unregister_device() */
+	/* vfio_pci_core_unregister_device(): a PF's VFs go first */
+	co_await vfio_pci_core_sriov_configure(pdev->vfio, 0);
 	co_await vfio_unregister_group_dev(pdev->vfio);
+}
+
+/*
+ * vfio-pci's sriov_configure (enable_sriov=1), called with the PF's
+ * device_lock held. Enabling holds memory_lock for write around
+ * pci_enable_sriov() (the PF must stay in D0). The PF list
+ * (vfio_pci_sriov_pfs_mutex) and runtime PM are left out.
+ */
+static Co<int> vfio_pci_core_sriov_configure(vfio_pci_core_device* vdev, int nr_virtfn)
+{
+	pci_dev* pdev = vdev->pdev;
+	int ret = 0;
+
+	if (nr_virtfn) {
+		co_await down_write(&vdev->memory_lock);
+		ret = co_await pci_enable_sriov(pdev, nr_virtfn);
+		co_await up_write(&vdev->memory_lock);
+		co_return ret ? ret : nr_virtfn;
+	}
+	if (pdev->num_VFs)
+		co_await pci_disable_sriov(pdev);
+	co_return ret;
 }
 
 static Co<void> vfio_unregister_group_dev(vfio_pci_core_device* vdev)
@@ -119,6 +142,7 @@ void vfio_pci_core_c(kernel_ops& k)
 	k.vfio_pci_core_disable = vfio_pci_core_disable;
 	k.vfio_unregister_group_dev = vfio_unregister_group_dev;
 	k.vfio_pci_remove = vfio_pci_remove;
+	k.vfio_pci_core_sriov_configure = vfio_pci_core_sriov_configure;
 }
 
 }  // namespace pcirig::mainline

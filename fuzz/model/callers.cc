@@ -1,6 +1,6 @@
 // The entry points a scenario's tasks start in: sysfs files, vfio ioctls and
 // the fd's release, the perf uncore reader, MSI masking, the pciehp IRQ
-// thread and AER recovery. They call the modelled kernel functions
+// thread, AER recovery and SR-IOV's sriov_numvfs. They call the modelled kernel functions
 // (kernel_ops.h), so every variant runs them through its own code.
 #include "model/callers.h"
 
@@ -171,6 +171,18 @@ static Co<void> aer_root_reset(pci_dev* bridge)
 	co_await pci_bus_error_reset(bridge);
 }
 
+/*
+ * drivers/pci/iov.c: echo N > sriov_numvfs of the PF. The user writes 1
+ * when the VFs are off and 0 when they are on (a toggle, as pciehp_event
+ * toggles the slot), so a call always changes something.
+ */
+static Co<void> sriov_numvfs_write(pci_dev* pdev)
+{
+	if (!pdev->is_added)
+		co_return;
+	co_await sriov_numvfs_store(pdev, pdev->num_VFs ? 0 : 1);
+}
+
 /* a crafted caller bug: unblocking a device nobody blocked */
 static Co<void> unbalanced_cfg_unlock(pci_dev* dev)
 {
@@ -196,6 +208,7 @@ Co<void> run_call(const CallSpec& c)
 	case Call::pciehp_event: return irq_thread_fn(pciehp_controller());
 	case Call::aer_reset: return aer_root_reset(dev);
 	case Call::hot_reset: return vfio_ioctl_hot_reset(dev);
+	case Call::sriov_numvfs: return sriov_numvfs_write(dev);
 	}
 	return pci_read_config(dev);
 }

@@ -178,6 +178,20 @@ static void quiescence_report() {
     }
   }
   if (!g_world.oracles.hung_task) return;
+  // khungtaskd then calls debug_show_all_locks() (CONFIG_LOCKDEP): who holds
+  // what tells the cycle through a sleeper apart from a lost wake-up.
+  auto all_locks_held = [] {
+    std::string s = "\n\nShowing all locks held in the system:";
+    for (int i = 0; i < g_ntasks; ++i) {
+      const task_struct& t = g_tasks[i];
+      if (t.m.done || t.m.held.empty()) continue;
+      s += "\n" + std::to_string(t.m.held.size()) + (t.m.held.size() == 1 ? " lock" : " locks") + " held by " +
+           task_tag(&t) + ":";
+      for (std::size_t k = 0; k < t.m.held.size(); ++k)
+        s += "\n #" + std::to_string(k) + ": (" + t.m.held[k].lock->name + "), at: " + t.m.held[k].fn;
+    }
+    return s;
+  };
   // A sleeper nobody can wake: the lost wake-up.
   for (int i = 0; i < g_ntasks; ++i) {
     const task_struct& t = g_tasks[i];
@@ -185,7 +199,7 @@ static void quiescence_report() {
     if (t.m.pending.kind == PointKind::sleep) {
       std::string body = "INFO: task " + task_tag(&t) + " blocked for more than 120 seconds.\n" +
                          "task:" + t.comm + " state:D (slept at step " + std::to_string(t.m.slept_at) +
-                         "; no task left that can wake it)\nCall Trace:\n " + stack_string(&t);
+                         "; no task left that can wake it)\nCall Trace:\n " + stack_string(&t) + all_locks_held();
       record_report(ReportKind::hung_task, "INFO: task hung in " + title_func(&t), body, &t);
       return;
     }
@@ -196,7 +210,7 @@ static void quiescence_report() {
     if (t.m.done) continue;
     record_report(ReportKind::hung_task, "INFO: task hung in " + title_func(&t),
                   "INFO: task " + task_tag(&t) + " waits forever for " + t.m.pending.lock->name +
-                      " (its holder is gone)\nCall Trace:\n " + stack_string(&t),
+                      " (its holder is gone)\nCall Trace:\n " + stack_string(&t) + all_locks_held(),
                   &t);
     return;
   }

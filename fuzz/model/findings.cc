@@ -89,6 +89,40 @@ bool pciehp_rescan_remove_cycle(const Report& r) {
          has(r.body, "waits for ctrl->reset_lock in pciehp_reset_slot");
 }
 
+// sriov_del_vfs() removes the VFs with only the PF's device_lock held, no
+// pci_rescan_remove_lock (05703271c3cd added it, 2fa119c0e5e5 reverted
+// it), while pciehp or a sysfs remove of the slot removes the same VF
+// under that lock: both unlink it, the second list_del() meets the poison
+// ("double remove and list corruption", 05703271c3cd's message), or a
+// rescan walking the bus under that lock follows the VF's poisoned entry. A
+// kernel would often first touch the VF's freed pci_dev. In mainline only
+// SR-IOV adds or unlinks a bus's devices without pci_rescan_remove_lock, so
+// a corrupted list met by a walker that holds it (removal, rescan, pciehp),
+// or by SR-IOV's own VF removal, is this race; the bus and slot lock walks,
+// which hold no lock, are finding bus-walk-vs-hotplug.
+bool sriov_disable_vs_hotplug(const Report& r) {
+  if (r.kind != ReportKind::list_corruption || in_bus_or_slot_walk(r.body)) return false;
+  for (const char* fn : {"pci_remove_bus_device", "pci_stop_bus_device", "pci_bus_add_devices",
+                         "pciehp_unconfigure_device", "pci_iov_remove_virtfn", "pci_iov_add_virtfn"})
+    if (has_frame(r.body, fn)) return true;
+  return false;
+}
+
+// Not mainline's: the era every access.c variant builds on (v5.9) blocks
+// config access in pci_dev_lock() before taking device_lock, while
+// sriov_numvfs_store() holds device_lock and then blocks config access in
+// sriov_enable()/sriov_disable(): AB-BA, fixed by a91ee0e9fca9 (v5.19),
+// which made pci_dev_lock() take device_lock first. Counted apart so that a
+// search on those eras times the era's own bug.
+// The hang shows it as a task that holds a device_lock taken in
+// sriov_numvfs_store (debug_show_all_locks) while config access stays
+// blocked: in mainline pci_dev_lock takes device_lock first, so nothing
+// holds block_cfg_access while waiting for a device_lock.
+bool sriov_vs_pci_dev_lock(const Report& r) {
+  return (r.kind == ReportKind::hung_task || r.kind == ReportKind::deadlock) &&
+         has(r.body, "->dev.mutex), at: sriov_numvfs_store") && has_frame(r.body, "pci_wait_cfg");
+}
+
 constexpr Finding kFindings[] = {
     {"bus-walk-vs-hotplug",
      "pci_bus_lock/pci_slot_lock (and trylock) walk bus->devices without pci_bus_sem while a device on the bus is removed or added",
@@ -97,6 +131,14 @@ constexpr Finding kFindings[] = {
      "pciehp_ist: reset_lock (read) -> pci_rescan_remove_lock -> reset_lock (read, lockdep); remove: that -> "
      "device_lock; reset: device_lock -> reset_lock (write)",
      pciehp_rescan_remove_cycle},
+    {"sriov-disable-vs-hotplug",
+     "sriov_del_vfs removes the VFs without pci_rescan_remove_lock while pciehp or sysfs remove removes them too: "
+     "double list_del",
+     sriov_disable_vs_hotplug},
+    {"sriov-vs-pci-dev-lock",
+     "v5.9 and the eras on it, before a91ee0e9fca9: pci_dev_lock blocks config access, then device_lock; "
+     "sriov_numvfs_store the reverse",
+     sriov_vs_pci_dev_lock},
 };
 
 }  // namespace

@@ -24,7 +24,7 @@ void wr(list_head** field, list_head* v, bool marked = false) {
 [[noreturn]] void list_bug(const char* msg) {
   // CONFIG_BUG_ON_DATA_CORRUPTION: the warning becomes "kernel BUG at lib/list_debug.c".
   oops(ReportKind::list_corruption, "BUG: corrupted list in " + title_func(current, true),
-       std::string(msg) + "\nkernel BUG at lib/list_debug.c");
+       std::string(msg) + "\nkernel BUG at lib/list_debug.c\nCall Trace:\n " + stack_string(current));
 }
 
 }  // namespace

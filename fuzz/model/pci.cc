@@ -19,8 +19,8 @@ struct mutex pci_slot_mutex;
 namespace {
 
 // Index = device id in scenarios: 0 and 1 are the old two root-bus devices.
-constexpr const char* kNames[MAX_DEVS] = {"dev0", "dev1", "rp0", "ep1", "rp1", "br", "ep2"};
-enum { DEV0, DEV1, RP0, EP1, RP1, BR, EP2 };
+constexpr const char* kNames[MAX_DEVS] = {"dev0", "dev1", "rp0", "ep1", "rp1", "br", "ep2", "vf1"};
+enum { DEV0, DEV1, RP0, EP1, RP1, BR, EP2, VF1 };
 
 pci_dev g_devs[MAX_DEVS];
 pci_bus g_bus[4];
@@ -97,6 +97,7 @@ void pci_dev::init(int i) {
   is_added = true;
   driver_bound = true;
   vfio = nullptr;
+  num_VFs = 0;
 }
 
 void pci_reset_globals(int /*ndevs*/) {
@@ -128,6 +129,11 @@ void pci_reset_globals(int /*ndevs*/) {
   g_devs[RP1].subordinate = &g_bus[2];
   g_devs[BR].subordinate = &g_bus[3];
   g_devs[EP1].has_flr = false;
+  // ep1's VF: not on any bus until ep1's driver enables SR-IOV
+  g_devs[VF1].bus = &g_bus[1];
+  g_devs[VF1].bus_list = list_head{};
+  g_devs[VF1].is_added = false;
+  g_devs[VF1].driver_bound = false;
 
   // rp0's pciehp controller and slot 1
   g_ctrl.port = &g_devs[RP0];

@@ -13,26 +13,29 @@ namespace {
 
 constexpr const char* kNames[] = {"config_read", "config_write", "reset",        "try_reset",  "perf_read",
                                   "msi_mask",    "cfg_unlock",   "vfio_close",   "vfio_set_irqs", "unbind",
-                                  "remove",      "rescan",       "pciehp_event", "aer_reset",     "hot_reset"};
+                                  "remove",      "rescan",       "pciehp_event", "aer_reset",     "hot_reset",
+                                  "sriov_numvfs"};
 constexpr const char* kEntries[] = {"pci_read_config",       "pci_write_config",        "reset_store",
                                     "vfio_pci_ioctl_reset",  "perf_event_task_sched_out", "pci_msi_mask_irq",
                                     "unbalanced_cfg_unlock", "vfio_device_fops_release", "vfio_pci_ioctl_set_irqs",
                                     "unbind_store",          "remove_store",            "rescan_store",
-                                    "irq_thread_fn",         "aer_root_reset",          "vfio_pci_ioctl_pci_hot_reset"};
+                                    "irq_thread_fn",         "aer_root_reset",          "vfio_pci_ioctl_pci_hot_reset",
+                                    "sriov_numvfs_store"};
 constexpr int kNCalls = sizeof kNames / sizeof kNames[0];
-constexpr const char* kDevNames[MAX_DEVS] = {"dev0", "dev1", "rp0", "ep1", "rp1", "br", "ep2"};
+constexpr const char* kDevNames[MAX_DEVS] = {"dev0", "dev1", "rp0", "ep1", "rp1", "br", "ep2", "vf1"};
 
 // The calls a topology input decodes to (by b % 16), and each one's possible
-// targets. Entries 14 and 15 repeat 1 and 2, as (b % 16) % 13 did before
-// hot_reset took entry 13, so saved inputs keep their meaning but for it.
+// targets. Entry 14 repeats 1, as (b % 16) % 13 did before hot_reset took
+// entry 13, so saved inputs keep their meaning but for it; entry 15 (a
+// repeated reset until then) is sriov_numvfs.
 constexpr Call kTopoCalls[] = {Call::config_read, Call::config_write, Call::reset,        Call::try_reset,
                                Call::perf_read,   Call::msi_mask,     Call::vfio_close,   Call::vfio_set_irqs,
                                Call::unbind,      Call::remove,       Call::rescan,       Call::pciehp_event,
-                               Call::aer_reset,   Call::hot_reset,    Call::config_write, Call::reset};
+                               Call::aer_reset,   Call::hot_reset,    Call::config_write, Call::sriov_numvfs};
 constexpr int kNTopoCalls = sizeof kTopoCalls / sizeof kTopoCalls[0];
 
 std::vector<std::uint8_t> targets(Call c) {
-  enum { DEV0, DEV1, RP0, EP1, RP1, BR, EP2 };
+  enum { DEV0, DEV1, RP0, EP1, RP1, BR, EP2, VF1 };
   switch (c) {
     case Call::try_reset:
     case Call::hot_reset:
@@ -42,6 +45,7 @@ std::vector<std::uint8_t> targets(Call c) {
     case Call::remove: return {EP1, EP2, BR};
     case Call::rescan: return {DEV0};
     case Call::pciehp_event: return {RP0};
+    case Call::sriov_numvfs: return {EP1};
     case Call::aer_reset: return {RP0, RP1, BR};
     default: return {EP1, EP2, DEV0};
   }

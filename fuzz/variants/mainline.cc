@@ -16,6 +16,7 @@ static kernel_ops mainline_ops()
 	pcirig::mainline::remove_c(k);
 	pcirig::mainline::vfio_pci_core_c(k);
 	pcirig::mainline::msi_c(k);
+	pcirig::mainline::iov_c(k);
 	return k;
 }
 

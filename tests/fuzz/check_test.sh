@@ -12,8 +12,9 @@ failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 pass() { echo "ok: $*"; }
 
-# --skip-known: the topology scenarios show mainline's pciehp lockdep cycle first (findings.h)
-out=$("$model" check -v v4.10 --skip-known --time 4 --bound 1 --save "$tmp/v4.10.pcirig" 2>&1); rc=$?
+# --access-only: in the topology scenarios v4.10's base (v5.9's pci_dev_lock
+# order) deadlocks against sriov_numvfs (a91ee0e9fca9) before the 2019 race
+out=$("$model" check -v v4.10 --access-only --time 4 --bound 1 --save "$tmp/v4.10.pcirig" 2>&1); rc=$?
 title=$(sed -n 's/^REPORT ([^)]*): \(.*\)$/\1/p' <<<"$out")
 if [ $rc = 1 ] && [[ $title == use-after-return:* ]] && grep -q '^minimised: [0-9]* -> [0-9]* bytes' <<<"$out" &&
    grep -q '\[ report \]' <<<"$out"; then

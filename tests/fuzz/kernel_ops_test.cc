@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "pcirig/model/findings.h"
 #include "pcirig/model/kernel.h"
 #include "pcirig/model/run.h"
 #include "pcirig/model/schedulers.h"
@@ -372,6 +373,64 @@ TEST(Lockdep, ReleasingAMapNotHeldIsABadUnlockBalance) {
   ASSERT_TRUE(r.has_report);
   EXPECT_EQ(r.report.kind, ReportKind::bad_unlock);
   EXPECT_EQ(r.report.title, "WARNING: bad unlock balance in release_unheld_map");
+}
+
+}  // namespace
+
+// ---- SR-IOV: sriov_numvfs on ep1 (drivers/pci/iov.c, vfio-pci's sriov_configure) ----
+namespace {
+
+bool ran(const RunResult& r, const char* fn) {
+  return std::any_of(r.trace.begin(), r.trace.end(), [&](const TraceEntry& e) { return std::strcmp(e.p.fn, fn) == 0; });
+}
+
+TEST(Sriov, EnableThenDisableAddsAndRemovesTheVf) {
+  NonPreemptiveChooser ch;
+  RunResult r = run_scenario(parse_scenario("sriov_numvfs:ep1,sriov_numvfs:ep1;config_read:ep1"), ch, cfg());
+  EXPECT_FALSE(r.has_report) << r.report.title << "\n" << r.report.body;
+  EXPECT_TRUE(ran(r, "pci_iov_add_virtfn"));
+  EXPECT_TRUE(ran(r, "device_attach"));  // the VF's driver binds
+  EXPECT_TRUE(ran(r, "pci_get_virtfn"));  // pci_iov_remove_virtfn looks the VF up
+  EXPECT_TRUE(ran(r, "pci_remove_bus_device"));  // the VF is unlinked again
+}
+
+// Mainline with SR-IOV beside resets, MSI, unbind and removal of the PF:
+// a few thousand random and PCT schedules, nothing but the known findings.
+TEST(Sriov, CleanOnMainlineUnderRandomAndPct) {
+  RunConfig c = cfg();
+  c.skip_known = true;
+  c.keep_trace = false;
+  for (const char* text : {"sriov_numvfs:ep1,sriov_numvfs:ep1;reset:ep1;vfio_set_irqs:ep1",
+                           "sriov_numvfs:ep1;remove:ep1;config_read:ep1",
+                           "sriov_numvfs:ep1,sriov_numvfs:ep1;unbind:ep1;rescan:dev0"}) {
+    Scenario sc = parse_scenario(text);
+    NonPreemptiveChooser np;
+    const std::uint64_t k = run_scenario(sc, np, c).steps;
+    for (std::uint64_t seed = 0; seed < 2000; ++seed) {
+      RandomChooser rnd(seed);
+      RunResult r = run_scenario(sc, rnd, c);
+      ASSERT_FALSE(r.has_report && !known_finding(r.report)) << text << " random seed " << seed << ": " << r.report.title;
+      PctChooser pct(seed, 5, static_cast<int>(sc.tasks.size()), k);
+      RunResult p = run_scenario(sc, pct, c);
+      ASSERT_FALSE(p.has_report && !known_finding(p.report)) << text << " pct seed " << seed << ": " << p.report.title;
+    }
+  }
+}
+
+// 05703271c3cd .. 2fa119c0e5e5: removing the PF with its VFs enabled takes
+// pci_rescan_remove_lock twice; mainline's same schedule is clean.
+TEST(Sriov, TheRescanLockEraDeadlocksWhenThePfIsRemoved) {
+  NonPreemptiveChooser ch;
+  Scenario sc = parse_scenario("sriov_numvfs:ep1;remove:ep1");
+  RunResult era = run_scenario(sc, ch, cfg("sriov-rescan-lock"));
+  ASSERT_TRUE(era.has_report);
+  EXPECT_EQ(era.report.kind, ReportKind::deadlock);
+  EXPECT_EQ(era.report.title, "possible deadlock in sriov_del_vfs");
+  EXPECT_NE(era.report.body.find("possible recursive locking detected"), std::string::npos) << era.report.body;
+  EXPECT_NE(era.report.body.find("(pci_rescan_remove_lock){+.+.}, at: remove_store"), std::string::npos)
+      << era.report.body;
+  RunResult ml = run_scenario(sc, ch, cfg());
+  EXPECT_FALSE(ml.has_report) << ml.report.title;
 }
 
 }  // namespace

@@ -17,7 +17,7 @@
 namespace pcirig::model {
 
 inline constexpr int MAX_TASKS = 6;
-inline constexpr int MAX_DEVS = 7;  // dev0, dev1 on the root bus, then the hot-plug topology (pci.h)
+inline constexpr int MAX_DEVS = 8;  // dev0, dev1 on the root bus, then the hot-plug topology and ep1's VF (pci.h)
 
 struct task_struct;
 struct lock_base;

@@ -58,6 +58,15 @@ namespace pcirig::model {
   X(void, vfio_pci_core_disable, (vfio_pci_core_device * vdev), (vdev))                                  \
   X(void, vfio_unregister_group_dev, (vfio_pci_core_device * vdev), (vdev))                              \
   X(void, vfio_pci_remove, (pci_dev * pdev), (pdev))                                                     \
+  X(int, vfio_pci_core_sriov_configure, (vfio_pci_core_device * vdev, int nr_virtfn), (vdev, nr_virtfn))   \
+  /* drivers/pci/iov.c */                                                                                \
+  X(int, sriov_numvfs_store, (pci_dev * pdev, int num_vfs), (pdev, num_vfs))                             \
+  X(int, pci_enable_sriov, (pci_dev * dev, int nr_virtfn), (dev, nr_virtfn))                             \
+  X(void, pci_disable_sriov, (pci_dev * dev), (dev))                                                     \
+  X(int, sriov_add_vfs, (pci_dev * dev, int num_vfs), (dev, num_vfs))                                    \
+  X(void, sriov_del_vfs, (pci_dev * dev), (dev))                                                         \
+  X(int, pci_iov_add_virtfn, (pci_dev * dev, int id), (dev, id))                                         \
+  X(void, pci_iov_remove_virtfn, (pci_dev * dev, int id), (dev, id))                                     \
   /* drivers/pci/msi/msi.c */                                                                            \
   X(int, pci_enable_msi, (pci_dev * dev), (dev))
 

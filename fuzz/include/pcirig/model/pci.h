@@ -7,7 +7,8 @@
 // Every run has the same topology:
 //
 //   bus 00 (root) : dev0, dev1 (endpoints), rp0 (root port, pciehp slot 1), rp1 (root port)
-//   bus 01 (rp0)  : ep1 (endpoint in slot 1, no FLR: reset through the slot)
+//   bus 01 (rp0)  : ep1 (endpoint in slot 1, no FLR: reset through the slot;
+//                   an SR-IOV PF), vf1 (ep1's VF, on the bus while SR-IOV is enabled)
 //   bus 02 (rp1)  : br  (PCIe-to-PCI bridge)
 //   bus 03 (br)   : ep2 (endpoint with FLR)
 //
@@ -116,6 +117,7 @@ struct pci_dev {
   bool is_added = true;            // pci_dev_is_added(): in sysfs, reachable by drivers
   bool driver_bound = false;       // dev->driver != NULL
   vfio_pci_core_device* vfio = nullptr;  // bound to vfio-pci
+  int num_VFs = 0;                 // dev->sriov->num_VFs (a PF: ep1)
 
   void init(int i);
   pci_dev() = default;

@@ -28,13 +28,14 @@ enum class Call : std::uint8_t {
   pciehp_event,   // pciehp IRQ thread: presence/link change, slot's devices removed or added
   aer_reset,      // AER recovery: pci_bus_error_reset (slot or bus reset)
   hot_reset,      // vfio VFIO_DEVICE_PCI_HOT_RESET: pci_reset_bus by trylocks
+  sriov_numvfs,   // sysfs `sriov_numvfs` of the PF: 1 if its VFs are off, else 0
 };
 inline constexpr int N_FUZZ_CALLS = 6;  // in inputs without the topology bit
 inline constexpr int MAX_CALLS_PER_TASK = 3;
 
 struct CallSpec {
   Call call;
-  std::uint8_t dev = 0;  // device id (0 dev0, 1 dev1, 2 rp0, 3 ep1, 4 rp1, 5 br, 6 ep2: pci.h)
+  std::uint8_t dev = 0;  // device id (0 dev0, 1 dev1, 2 rp0, 3 ep1, 4 rp1, 5 br, 6 ep2, 7 vf1: pci.h)
   std::uint8_t arg = 0;  // perf_read: whose pi_lock (task index)
 };
 

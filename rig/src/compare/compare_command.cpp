@@ -10,6 +10,7 @@
 #include "compare/compare_verdict.hpp"
 #include "images/kernel_image.hpp"
 #include "kconfig/config_check.hpp"
+#include "report/crash_timing.hpp"
 #include "session/session.hpp"
 #include "util/line_log.hpp"
 
@@ -79,6 +80,12 @@ int run_compare(const CompareOptions& o) {
       if (res.value("end_cause", "") == "interrupted") r.result = "interrupted";
       if (res.contains("crash")) r.title = res["crash"].value("title", "");
       r.seconds = res.value("run_seconds", 0.0);
+      // A crash's time is its first report's, not the run's end: the guest may take
+      // seconds to panic, and the duration can end meanwhile.
+      if (r.result == "crash") {
+        CrashTiming t = crash_timing_from_journal(read_file_text(out.run_dir / "journal.jsonl"));
+        if (t.seconds >= 0) r.seconds = std::min(r.seconds, t.seconds);
+      }
       r.load_max = res.value("host_load_max", 0.0);
       r.run_dir = out.run_dir.string();
       fmt::print("  pair {}/{} {:9} seed {}: {}{} after {:.1f} s (host load {:.2f}, max {:.2f})\n", i + 1, o.runs, side,

@@ -11,6 +11,7 @@
 #include "config/topology.hpp"
 #include "hotplug/injector.hpp"
 #include "images/kernel_image.hpp"
+#include "report/crash_timing.hpp"
 
 namespace pcirig {
 
@@ -53,13 +54,6 @@ struct ResolvedKernel {
 };
 ResolvedKernel resolve_repro_kernel(const ReproSource& src);
 
-// The first kernel report's time in a journal, from the storm's start (or, for a
-// crash before the storm, from QEMU's start, with phase "boot"). -1 when none.
-struct CrashTiming {
-  double seconds = -1;
-  std::string phase;  // storm | boot
-};
-CrashTiming crash_timing_from_journal(const std::string& journal_text);
 
 // How closely an attempt followed the journal: the hot-plug decisions it made and the
 // recorded ones it had to skip (slot gone, or never in the recorded state).

@@ -178,10 +178,18 @@ static void quiescence_report() {
     }
   }
   if (!g_world.oracles.hung_task) return;
-  // khungtaskd then calls debug_show_all_locks() (CONFIG_LOCKDEP): who holds
-  // what tells the cycle through a sleeper apart from a lost wake-up.
-  auto all_locks_held = [] {
-    std::string s = "\n\nShowing all locks held in the system:";
+  // khungtaskd reports every task blocked that long, then calls
+  // debug_show_all_locks() (CONFIG_LOCKDEP): who holds and waits for what
+  // tells a cycle through a sleeper apart from a lost wake-up.
+  auto all_locks_held = [](const task_struct& first) {
+    std::string s;
+    for (int i = 0; i < g_ntasks; ++i) {
+      const task_struct& t = g_tasks[i];
+      if (t.m.done || &t == &first) continue;
+      s += "\n\nINFO: task " + task_tag(&t) + " blocked for more than 120 seconds.\nCall Trace:\n " + stack_string(&t);
+      if (t.m.pending.kind == PointKind::acquire) s += std::string(" (waits for ") + t.m.pending.lock->name + ")";
+    }
+    s += "\n\nShowing all locks held in the system:";
     for (int i = 0; i < g_ntasks; ++i) {
       const task_struct& t = g_tasks[i];
       if (t.m.done || t.m.held.empty()) continue;
@@ -199,7 +207,7 @@ static void quiescence_report() {
     if (t.m.pending.kind == PointKind::sleep) {
       std::string body = "INFO: task " + task_tag(&t) + " blocked for more than 120 seconds.\n" +
                          "task:" + t.comm + " state:D (slept at step " + std::to_string(t.m.slept_at) +
-                         "; no task left that can wake it)\nCall Trace:\n " + stack_string(&t) + all_locks_held();
+                         "; no task left that can wake it)\nCall Trace:\n " + stack_string(&t) + all_locks_held(t);
       record_report(ReportKind::hung_task, "INFO: task hung in " + title_func(&t), body, &t);
       return;
     }
@@ -210,7 +218,7 @@ static void quiescence_report() {
     if (t.m.done) continue;
     record_report(ReportKind::hung_task, "INFO: task hung in " + title_func(&t),
                   "INFO: task " + task_tag(&t) + " waits forever for " + t.m.pending.lock->name +
-                      " (its holder is gone)\nCall Trace:\n " + stack_string(&t) + all_locks_held(),
+                      " (its holder is gone)\nCall Trace:\n " + stack_string(&t) + all_locks_held(t),
                   &t);
     return;
   }

@@ -114,13 +114,15 @@ bool sriov_disable_vs_hotplug(const Report& r) {
 // sriov_enable()/sriov_disable(): AB-BA, fixed by a91ee0e9fca9 (v5.19),
 // which made pci_dev_lock() take device_lock first. Counted apart so that a
 // search on those eras times the era's own bug.
-// The hang shows it as a task that holds a device_lock taken in
-// sriov_numvfs_store (debug_show_all_locks) while config access stays
-// blocked: in mainline pci_dev_lock takes device_lock first, so nothing
-// holds block_cfg_access while waiting for a device_lock.
+// The same order holds when the PF's removal disables SR-IOV under
+// device_lock. The hang report lists every blocked task: SR-IOV's enable or
+// disable waits in pci_wait_cfg while a task sits in pci_dev_lock. In
+// mainline pci_dev_lock takes device_lock first, so it never holds
+// block_cfg_access while it waits.
 bool sriov_vs_pci_dev_lock(const Report& r) {
-  return (r.kind == ReportKind::hung_task || r.kind == ReportKind::deadlock) &&
-         has(r.body, "->dev.mutex), at: sriov_numvfs_store") && has_frame(r.body, "pci_wait_cfg");
+  return (r.kind == ReportKind::hung_task || r.kind == ReportKind::deadlock) && has_frame(r.body, "pci_wait_cfg") &&
+         (has_frame(r.body, "pci_enable_sriov") || has_frame(r.body, "pci_disable_sriov")) &&
+         has_frame(r.body, "pci_dev_lock");
 }
 
 constexpr Finding kFindings[] = {

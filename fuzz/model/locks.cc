@@ -43,7 +43,7 @@ const task_struct* rw_semaphore::a_holder() const {
   return nullptr;
 }
 const task_struct* rw_semaphore::blocker(const task_struct* t, int mode) const {
-  if (writer || mode != LOCK_SHARED || nreaders > 0 && nwaiting_writers == 0) return a_holder();
+  if (writer || mode != LOCK_SHARED || (nreaders > 0 && nwaiting_writers == 0)) return a_holder();
   for (int i = 0; i < MAX_TASKS; ++i)
     if (waiting_writers[i] && i != t->m.id) return task_by_id(i);
   return a_holder();

@@ -13,11 +13,13 @@
 #include <set>
 #include <thread>
 
+#include "campaign/campaign_status.hpp"
 #include "campaign/cell_topology.hpp"
 #include "campaign/explain_plan.hpp"
 #include "campaign/ledger.hpp"
 #include "campaign/plan_world.hpp"
 #include "campaign/run_cell.hpp"
+#include "campaign/time_budget.hpp"
 #include "cli/status_line.hpp"
 #include "history/history_db.hpp"
 #include "kconfig/config_check.hpp"
@@ -111,9 +113,9 @@ std::optional<PlannedRun> Campaign::next_run() {
   std::lock_guard lk(mu_);
   for (;; next_index_++) {
     if (stopping_) return std::nullopt;
-    if (budget_s_ <= 0 && next_index_ >= order_.round_runs()) return std::nullopt;
-    if (budget_s_ > 0 && active_seconds() >= budget_s_) {
-      if (stop_status_.empty()) stop_status_ = "deadline", stop_reason_ = fmt::format("--hours {} spent", o_.hours);
+    if (!run_may_start(next_index_, order_.round_runs(), budget_s_, active_seconds())) {
+      if (budget_s_ > 0 && stop_status_.empty())
+        stop_status_ = "deadline", stop_reason_ = fmt::format("--hours {} spent", format_duration(budget_s_));
       return std::nullopt;
     }
     if (!shard_.holds(next_index_) || done_.count(next_index_)) continue;
@@ -200,21 +202,23 @@ void Campaign::refresh_reports() {
 
 std::string Campaign::status_text() {
   std::lock_guard lk(mu_);
-  std::map<std::string, int> titles;
+  CampaignStatus s;
+  s.done = int(report_.runs.size()), s.running = running_;
   for (auto& r : report_.runs)
-    if (r.crashed()) titles[r.title]++;
-  int queued = 0;
-  if (budget_s_ <= 0)
-    for (int i = next_index_; i < order_.round_runs(); i++) queued += shard_.holds(i) && !done_.count(i);
-  std::string left = budget_s_ > 0 ? format_duration(std::max(0.0, budget_s_ - active_seconds())) + " left"
-                                   : fmt::format("{} queued", queued);
-  std::string crashes;
-  for (auto& [t, n] : titles) crashes += fmt::format(" | {}x {}", n, t.substr(0, 40));
-  return fmt::format("[nightly] {} done, {} running, {}{}", report_.runs.size(), running_, left,
-                     crashes.empty() ? " | no crashes" : crashes);
+    if (r.crashed()) s.crashes[r.title]++;
+  // Not started yet: the rest of the round (with --hours, of the round the last run started
+  // belongs to; none once the time is spent).
+  int round = order_.round_runs();
+  int end = budget_s_ > 0 ? (std::max(0, next_index_ - 1) / round + 1) * round : round;
+  if (budget_s_ > 0) s.left_s = budget_s_ - active_seconds();
+  if (!s.left_s || *s.left_s > 0)
+    for (int i = next_index_; i < end; i++) s.queued += shard_.holds(i) && !done_.count(i);
+  return format_campaign_status(s);
 }
 
 int Campaign::run() {
+  // Known kernel reports: a broken list stops the campaign here, before any run.
+  ctx_.known = load_known_reports_file(known_reports_path());
   // Kernels first: a missing one is built (or refused) before any guest starts.
   std::set<std::string> kernels;
   for (auto& c : plan_.cells)
@@ -295,14 +299,18 @@ int Campaign::run() {
   }
   auto groups = group_by_title(report_);
   fmt::print("\ncampaign {}: {} ({}), {} runs\n", dir_.string(), report_.status, report_.reason, report_.runs.size());
-  for (auto& g : groups)
-    fmt::print("  {:>3}x {}{}  first: {}\n", g.runs.size(), g.is_new ? "NEW " : "", g.title, g.runs[0]->run_dir);
+  int unexplained = 0;  // a known kernel report alone does not fail the campaign
+  for (auto& g : groups) {
+    unexplained += g.known.empty();
+    fmt::print("  {:>3}x {}{}  first: {}\n", g.runs.size(), g.is_new ? "NEW " : g.known.empty() ? "" : "known: " + g.known + " ",
+               g.title, g.runs[0]->run_dir);
+  }
   int lost = 0;
   for (auto& r : report_.runs)
     if (r.repro_lost()) lost++, fmt::print("  corpus crash no longer reproduces: {} ({}): {}\n", r.cell, r.run_dir, r.repro_title);
   fmt::print("reports: {0}/report.html {0}/junit.xml {0}/report.json\n", dir_.string());
   if (report_.status == "interrupted" || report_.status == "disk_full" || report_.status == "error") return 2;
-  return groups.empty() && lost == 0 ? 0 : 1;
+  return unexplained == 0 && lost == 0 ? 0 : 1;
 }
 
 uint64_t random_seed() {

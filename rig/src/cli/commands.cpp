@@ -16,6 +16,7 @@
 #include "campaign/campaign.hpp"
 #include "campaign/merge.hpp"
 #include "campaign/plan.hpp"
+#include "campaign/time_budget.hpp"
 #include "compare/compare_command.hpp"
 #include "config/topology.hpp"
 #include "hang/hang_bench.hpp"
@@ -501,14 +502,7 @@ int cli_main(int argc, char** argv) {
     if (*stress) return cmd_stress(stress_o, stress_bundle_kernel);
     if (*merge) return merge_campaigns(merge_dirs, merge_out, night_history);
     if (*nightly) {
-      if (!night_hours.empty()) {
-        // A bare number is hours here (a night), not seconds.
-        auto h = night_hours.find_first_not_of("0123456789.") == std::string::npos
-                     ? std::optional<double>(std::stod(night_hours) * 3600)
-                     : parse_duration_seconds(night_hours);
-        if (!h || *h <= 0) throw std::runtime_error(fmt::format("--hours '{}': not a time like 8, 90m", night_hours));
-        night_o.hours = *h / 3600;
-      }
+      if (!night_hours.empty()) night_o.hours = parse_hours(night_hours);
       night_o.history = night_history;
       night_o.status_line = isatty(STDERR_FILENO);
       return run_campaign(night_o);

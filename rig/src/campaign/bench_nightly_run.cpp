@@ -11,6 +11,7 @@
 #include "campaign/campaign.hpp"
 #include "campaign/usage_sampler.hpp"
 #include "images/kernel_image.hpp"
+#include "triage/known_reports.hpp"
 #include "util/clock.hpp"
 #include "util/line_log.hpp"
 
@@ -111,7 +112,8 @@ int run_bench_nightly(const BenchNightlyOptions& o) {
   for (auto& s : samples) lines += nlohmann::json(s).dump() + "\n";
   if (write_file(dir / "bench-usage.jsonl", lines) != 0) throw std::runtime_error("cannot write " + (dir / "bench-usage.jsonl").string());
 
-  nlohmann::json j = bench_nightly_figures(dir, o.parallel);
+  KnownReports known = load_known_reports_file(known_reports_path());
+  nlohmann::json j = bench_nightly_figures(dir, o.parallel, {}, &known);
   j["minutes"] = o.minutes;
   j["campaign_exit"] = rc;
   const auto& t = j["targets"];
@@ -127,6 +129,8 @@ int run_bench_nightly(const BenchNightlyOptions& o) {
   for (auto& cr : j["crashes"])
     fmt::print("  crash {}x {} ({}), first at {:.0f} s\n", cr["count"].get<int>(), cr["title"].get<std::string>(),
                fmt::join(cr["cells"].get<std::vector<std::string>>(), ", "), cr["first_seconds"].get<double>());
+  fmt::print("  fixed-kernel reports: {} ({} known kernel bugs, {} unexplained)\n", j["fixed"]["reports"].get<int>(),
+             j["fixed"]["known_reports"].get<int>(), j["fixed"]["unexplained_reports"].get<int>());
   for (auto& [k, v] : t.items())
     fmt::print("  target {}: {} (limit {}): {}\n", k, figure(v["value"], "{:.3g}"), v["limit"].dump(), verdict(v));
   std::string text = j.dump(2) + "\n";

@@ -10,6 +10,7 @@
 #include "campaign/run_order.hpp"
 #include "campaign/run_record.hpp"
 #include "images/kernel_image.hpp"
+#include "triage/known_reports.hpp"
 
 namespace pcirig {
 
@@ -20,6 +21,7 @@ struct CellContext {
   std::filesystem::path model_bin;            // pcirig-model
   std::string accel;                          // "" = each topology's own
   const std::atomic<bool>* stop = nullptr;    // Ctrl-C: model runs end early
+  KnownReports known;                         // corpora/known-reports.yaml: a VM run's crash marked known
 };
 
 // Throws std::runtime_error when no run could start (e.g. the disk is full).

@@ -23,6 +23,7 @@ struct RunRecord {
   double reads_per_s = 0, resets_per_s = 0;  // medians over the run's stats intervals
   long long plug_cycles = 0;       // devices plugged and unplugged again
   bool new_title = false;          // no campaign before had this title (set by the history)
+  std::string known;               // the crash's entry in corpora/known-reports.yaml ("" when none)
   // repro: the bundle's crash, and how often the attempts brought it back
   std::string repro_title;
   int repro_reproduced = 0, repro_attempts = 0;  // attempts: those that got a verdict
@@ -35,6 +36,6 @@ struct RunRecord {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RunRecord, index, round, cell, kind, seed, result, title, detail, run_dir,
                                                 started, ended, start_offset_s, end_offset_s, seconds, boot_seconds,
                                                 kernel, kernel_identity, topology, config_hash, host_load, reads_per_s,
-                                                resets_per_s, plug_cycles, new_title, repro_title, repro_reproduced,
+                                                resets_per_s, plug_cycles, new_title, known, repro_title, repro_reproduced,
                                                 repro_attempts, repro_rate)
 }  // namespace pcirig

@@ -34,6 +34,7 @@ RunRecord run_vm_cell(const CellContext& ctx, const PlannedRun& run) {
   rec.kind = "vm";
   rec.result = r.value("result", "infra");
   if (r.contains("crash")) rec.title = r["crash"].value("title", "");
+  rec.known = ctx.known.id_for_result(r);
   if (r.contains("infra")) rec.detail = r["infra"].value("kind", "");
   if (r.value("end_cause", "") == "interrupted") rec.result = "interrupted";
   rec.run_dir = fs::relative(out.run_dir, ctx.campaign_dir).string();

@@ -151,7 +151,7 @@ bool HistoryDb::record_run(const std::string& uid, const RunRecord& r, const std
       t.bind(1, r.title).bind(2, r.ended).bind(3, uid).bind(4, abs_run_dir).bind(5, r.seconds).step();
     }
     bool is_new = false;
-    if (r.crashed()) {
+    if (r.crashed() && r.known.empty()) {  // a known kernel report is never news
       Stmt q(db_, "SELECT first_campaign FROM titles WHERE title=?");
       q.bind(1, r.title);
       is_new = q.step() && q.text(0) == uid;

@@ -23,7 +23,7 @@ std::string report_json(const CampaignReport& r) {
   for (auto& g : group_by_title(r)) {
     nlohmann::json runs = nlohmann::json::array();
     for (auto* run : g.runs) runs.push_back(run->run_dir);
-    titles.push_back({{"title", g.title}, {"new", g.is_new}, {"count", g.runs.size()}, {"cells", g.cells}, {"runs", runs}});
+    titles.push_back({{"title", g.title}, {"new", g.is_new}, {"known", g.known}, {"count", g.runs.size()}, {"cells", g.cells}, {"runs", runs}});
   }
   j["crashes"] = titles;
   // The corpus bundles' re-checks; a bundle whose crash came back in no attempt is flagged.

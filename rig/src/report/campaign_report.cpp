@@ -10,9 +10,12 @@ std::vector<TitleGroup> group_by_title(const CampaignReport& r) {
   for (auto& run : r.runs) {
     if (!run.crashed()) continue;
     auto [it, fresh] = at.emplace(run.title, out.size());
-    if (fresh) out.push_back({run.title, false, {}, {}});
+    if (fresh) out.push_back({run.title, false, run.known, {}, {}});
     TitleGroup& g = out[it->second];
-    g.is_new = g.is_new || run.new_title;
+    // Known only when every run of the title is the same known report: one run whose body
+    // the list does not explain makes the title unexplained.
+    if (run.known != g.known) g.known.clear();
+    g.is_new = g.is_new || (run.new_title && run.known.empty());
     g.runs.push_back(&run);
     if (std::find(g.cells.begin(), g.cells.end(), run.cell) == g.cells.end()) g.cells.push_back(run.cell);
   }

@@ -23,6 +23,7 @@ struct CampaignReport {
 struct TitleGroup {
   std::string title;
   bool is_new = false;
+  std::string known;                   // a known kernel report's id (corpora/known-reports.yaml)
   std::vector<const RunRecord*> runs;  // first one first
   std::vector<std::string> cells;      // distinct
 };

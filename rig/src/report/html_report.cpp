@@ -13,6 +13,7 @@ namespace {
 const char* kStyle = R"(body{font:14px/1.4 sans-serif;margin:1.5em;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
 th{background:#eee}.new{background:#c00;color:#fff;padding:0 4px;border-radius:3px;font-size:11px}
+.known{background:#777;color:#fff;padding:0 4px;border-radius:3px;font-size:11px}
 .kernel_crash,.model_report,.not_reproduced{color:#c00}.infra{color:#a60}.clean,.reproduced{color:#080}
 .chart .axis{stroke:#444}.chart .series{fill:none;stroke:#36c;stroke-width:1.5}.chart .pt{fill:#36c}
 .chart .crash{fill:#c00;stroke:#600}.chart .ct{font-weight:bold}.chart .tick{font-size:11px;fill:#555}
@@ -35,9 +36,9 @@ std::string links(const RunRecord& r) {
 
 std::string report_html(const CampaignReport& r) {
   auto groups = group_by_title(r);
-  int crashes = 0, infra = 0, fresh = 0;
+  int crashes = 0, infra = 0, fresh = 0, known = 0;
   for (auto& run : r.runs) crashes += run.crashed(), infra += run.result == "infra";
-  for (auto& g : groups) fresh += g.is_new;
+  for (auto& g : groups) fresh += g.is_new, known += !g.known.empty();
   std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
   // A page left open in a browser follows a running campaign.
   if (r.status == "running") h += "<meta http-equiv=\"refresh\" content=\"60\">\n";
@@ -54,8 +55,8 @@ std::string report_html(const CampaignReport& r) {
   row("host", xml_escape(r.host));
   row("started / updated", xml_escape(r.started) + " / " + xml_escape(r.updated));
   row("runs", fmt::format("{} done, {} running, {} queued", r.runs.size(), r.running, r.queued));
-  row("crashes", fmt::format("{} in {} title{} ({} new); {} infrastructure", crashes, groups.size(),
-                             groups.size() == 1 ? "" : "s", fresh, infra));
+  row("crashes", fmt::format("{} in {} title{} ({} new, {} known kernel reports); {} infrastructure", crashes,
+                             groups.size(), groups.size() == 1 ? "" : "s", fresh, known, infra));
   int rechecked = 0, lost = 0;
   for (auto& run : r.runs) rechecked += run.kind == "repro", lost += run.repro_lost();
   if (rechecked) row("corpus", fmt::format("{} bundle run{} re-checked, {} no longer reproduc{}", rechecked,
@@ -66,7 +67,10 @@ std::string report_html(const CampaignReport& r) {
     std::string cells;
     for (auto& c : g.cells) cells += (cells.empty() ? "" : "<br>") + xml_escape(c);
     h += fmt::format("<tr class=\"crash-row\"><td>{}{}</td><td>{}</td><td>{}</td><td><code>{}</code> {}</td></tr>\n",
-                     g.is_new ? "<span class=\"new\">NEW</span> " : "", xml_escape(g.title), g.runs.size(), cells,
+                     g.is_new             ? "<span class=\"new\">NEW</span> "
+                     : !g.known.empty() ? "<span class=\"known\">known: " + xml_escape(g.known) + "</span> "
+                                        : "",
+                     xml_escape(g.title), g.runs.size(), cells,
                      xml_escape(g.runs[0]->run_dir), links(*g.runs[0]));
   }
   if (groups.empty()) h += "<tr><td colspan=\"4\">no crashes</td></tr>\n";

@@ -1,6 +1,7 @@
 // JUnit XML as CI systems read it: a testcase per plan cell; a <failure> per crash title
 // the cell hit, an <error> for infrastructure trouble, <skipped> for a cell not yet run.
-// A repro cell fails when its corpus crash no longer reproduces.
+// A repro cell fails when its corpus crash no longer reproduces. A known kernel report
+// (corpora/known-reports.yaml) is no failure: it is listed in the cell's <system-out>.
 #include <fmt/format.h>
 
 #include <map>
@@ -26,9 +27,12 @@ std::string report_junit(const CampaignReport& r) {
     double secs = 0;
     std::map<std::string, std::vector<const RunRecord*>> by_title;
     std::vector<const RunRecord*> infra, lost;
+    std::map<std::string, std::string> known;  // "<id>: <title>" -> run dirs
     for (auto* run : c.runs) {
       secs += run->seconds;
-      if (run->crashed()) by_title[run->title].push_back(run);
+      if (run->crashed() && !run->known.empty())
+        known[fmt::format("{}: {}", run->known, run->title)] += fmt::format("{} (seed {})\n", run->run_dir, run->seed);
+      else if (run->crashed()) by_title[run->title].push_back(run);
       else if (run->result == "infra") infra.push_back(run);
       else if (run->repro_lost()) lost.push_back(run);
     }
@@ -62,7 +66,9 @@ std::string report_junit(const CampaignReport& r) {
       body += fmt::format("      <error type=\"infra\" message=\"{} run(s) ended on the rig, not the kernel\">{}</error>\n",
                           infra.size(), xml_escape(list));
     }
-    body += fmt::format("      <system-out>{} run(s)</system-out>\n    </testcase>\n", c.runs.size());
+    std::string out = fmt::format("{} run(s)\n", c.runs.size());
+    for (auto& [what, list] : known) out += fmt::format("known kernel report {}\n{}", what, list);
+    body += fmt::format("      <system-out>{}</system-out>\n    </testcase>\n", xml_escape(out));
   }
   return fmt::format(
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"pcirig nightly {}\" tests=\"{}\" "

@@ -299,7 +299,9 @@ asio::awaitable<bool> SessionImpl::boot_or_restore() {
 asio::awaitable<bool> SessionImpl::after_ready() {
   if (snap_boot_ && !snap_from_) {
     // First boot of this tuple: the guest has no seed or workload yet, so its state is
-    // the same for every run of the tuple. Keep it.
+    // the same for every run of the tuple. Keep it, settled: a restore then settles
+    // only what it plugs after the start.
+    if (!co_await settle()) co_return false;
     double t0 = mono_seconds();
     fs::path tmp = snap_store_->begin(snap_key_);
     auto st = co_await take_snapshot(*qmp_, tmp / "vmstate", scale_);
@@ -338,6 +340,7 @@ asio::awaitable<bool> SessionImpl::after_ready() {
     }
     start_["plug_seconds"] = mono_seconds() - plug_started_;
   }
+  if (snap_boot_ && snap_plan_.after_restore.empty()) co_return !cause_;  // settled in the snapshot
   co_return co_await settle();
 }
 
@@ -359,7 +362,7 @@ asio::awaitable<bool> SessionImpl::settle() {
   if (r.ok && m.is_object() && m.contains("busy") && m["busy"].is_array())
     for (const auto& b : m["busy"])
       if (b.is_string() && busy.size() < 16) busy.push_back(b.get<std::string>().substr(0, 200));
-  start_["settle_seconds"] = mono_seconds() - t0;
+  start_["settle_seconds"] = start_.value("settle_seconds", 0.0) + (mono_seconds() - t0);
   if (!settled) {
     std::string why = !r.ok ? (r.timed_out ? "no reply" : "agent gone")
                       : (m.is_object() && !m.value("ok", false)) ? "the agent refused it" : "busy at the limit";

@@ -494,15 +494,24 @@ TEST(Explain, EveryCellOfTheShippedPlanWithWhatItExercises) {
     if (c.kind == PlanCell::Kind::vm) {
       // The cell's topology with its mix and flavour applied: what the guest will run.
       Topology t = cell_topology(p, c);
-      if (c.hotplug == "acpi" || c.hotplug == "native") EXPECT_EQ(t.hotplug.flavour, c.hotplug);
+      if (c.hotplug == "acpi" || c.hotplug == "native") {
+        EXPECT_EQ(t.hotplug.flavour, c.hotplug);
+      }
       EXPECT_NE(l.find(t.hotplug.enabled ? t.hotplug.flavour + " hot-plug of" : std::string("cold slots only")), std::string::npos)
           << l;
       const Workload& w = t.workload;
-      if (!c.mix.empty() && p.mixes.at(c.mix).reset_method) EXPECT_EQ(w.reset_method, *p.mixes.at(c.mix).reset_method);
-      if (w.resetters && !w.reset_method.empty())
+      if (!c.mix.empty() && p.mixes.at(c.mix).reset_method) {
+        EXPECT_EQ(w.reset_method, *p.mixes.at(c.mix).reset_method);
+      }
+      if (w.resetters && !w.reset_method.empty()) {
         EXPECT_NE(l.find(fmt::format("{} resetters ({} reset)", w.resetters, w.reset_method)), std::string::npos) << l;
-      if (w.vfio) EXPECT_NE(l.find(fmt::format("{} vfio users (open, reset, release)", w.vfio)), std::string::npos) << l;
-      if (w.rescanners) EXPECT_NE(l.find(fmt::format("{} remove/rescan", w.rescanners)), std::string::npos) << l;
+      }
+      if (w.vfio) {
+        EXPECT_NE(l.find(fmt::format("{} vfio users (open, reset, release)", w.vfio)), std::string::npos) << l;
+      }
+      if (w.rescanners) {
+        EXPECT_NE(l.find(fmt::format("{} remove/rescan", w.rescanners)), std::string::npos) << l;
+      }
       EXPECT_NE(l.find(fmt::format("{} config readers", w.readers)), std::string::npos) << l;
       EXPECT_EQ(l.find("lockdep") != std::string::npos, c.kernel.find("lockdep") != std::string::npos) << l;
     } else if (c.kind == PlanCell::Kind::model) {

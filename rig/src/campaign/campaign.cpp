@@ -71,7 +71,7 @@ class Campaign {
         order_(plan_, meta_["seed"].get<uint64_t>()), ledger_(dir_ / "ledger.jsonl"),
         shard_(meta_.value("shard", "").empty() ? Shard{} : parse_shard(meta_["shard"])) {}
 
-  int run();
+  int run(KnownReports known);
 
  private:
   std::optional<PlannedRun> next_run();
@@ -216,9 +216,8 @@ std::string Campaign::status_text() {
   return format_campaign_status(s);
 }
 
-int Campaign::run() {
-  // Known kernel reports: a broken list stops the campaign here, before any run.
-  ctx_.known = load_known_reports_file(known_reports_path());
+int Campaign::run(KnownReports known) {
+  ctx_.known = std::move(known);
   // Kernels first: a missing one is built (or refused) before any guest starts.
   std::set<std::string> kernels;
   for (auto& c : plan_.cells)
@@ -321,6 +320,8 @@ uint64_t random_seed() {
 
 int run_campaign(const CampaignOptions& o) {
   PlanWorld world = this_machine_world(model_binary());
+  // Known kernel reports, read once: a broken list is refused before anything is made.
+  KnownReports known = load_known_reports_file(known_reports_path());
   fs::path dir;
   nlohmann::json meta;
   Plan plan;
@@ -379,6 +380,6 @@ int run_campaign(const CampaignOptions& o) {
     if (eff.accel.empty()) eff.accel = meta.value("accel", "");
   }
   Campaign c(eff, std::move(plan), dir, meta);
-  return c.run();
+  return c.run(std::move(known));
 }
 }  // namespace pcirig

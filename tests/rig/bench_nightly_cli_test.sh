@@ -31,6 +31,16 @@ runs=$(wc -l < "$dir/ledger.jsonl")
 jq -e '.crashes | map(select(.title | startswith("model v4.10: "))) | length >= 1' "$work/b.json" > /dev/null ||
   fail "no v4.10 report among $(jq -c '[.crashes[].title]' "$work/b.json")"
 grep -q "target boot_share" "$work/log" || fail "no target lines printed"
+# --rescore: the same figures from the directory again, nothing run, its own file untouched.
+cp "$dir/bench-nightly.json" "$work/before.json"
+"$pcirig" bench nightly --rescore "$dir" --json "$work/r.json" > "$work/r.log" 2>&1 || fail "--rescore: $(tail -5 "$work/r.log")"
+[ "$(wc -l < "$dir/ledger.jsonl")" -eq "$runs" ] || fail "--rescore ran something"
+cmp -s "$work/before.json" "$dir/bench-nightly.json" || fail "--rescore rewrote $dir/bench-nightly.json"
+[ "$(jq 'del(.rescored, .minutes, .campaign_exit)' "$work/r.json")" = "$(jq 'del(.minutes, .campaign_exit)' "$work/b.json")" ] ||
+  fail "--rescore's figures differ from the bench's"
+jq -e '.rescored | type == "string"' "$work/r.json" > /dev/null || fail "--rescore: no rescored time"
+"$pcirig" bench nightly --rescore "$work" > "$work/bad.log" 2>&1
+[ $? -eq 2 ] && grep -q "no ledger.jsonl" "$work/bad.log" || fail "--rescore of a non-campaign directory: $(cat "$work/bad.log")"
 # Bad input: refused, nothing left behind.
 mkdir "$work/bad"
 "$pcirig" bench nightly --plan "$plans/missing_variant.yaml" --minutes 1 --out "$work/bad" > "$work/bad.log" 2>&1

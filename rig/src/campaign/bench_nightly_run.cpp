@@ -67,7 +67,18 @@ std::string verdict(const nlohmann::json& t) {
 
 std::string bench_nightly_plan_path() { return (repo_root() / "rig" / "plans" / "bench-nightly.yaml").string(); }
 
+namespace {
+// The figures of a campaign directory, printed and written. rc: the campaign's exit, or
+// -1 when re-scored (the directory's own bench-nightly.json is left as it was printed).
+int write_figures(const fs::path& dir, const BenchNightlyOptions& o, int rc);
+}  // namespace
+
 int run_bench_nightly(const BenchNightlyOptions& o) {
+  if (!o.rescore.empty()) {
+    if (!fs::exists(o.rescore / "ledger.jsonl"))
+      throw std::runtime_error(fmt::format("--rescore {}: no ledger.jsonl (not a campaign directory)", o.rescore.string()));
+    return write_figures(o.rescore, o, -1);
+  }
   if (o.minutes <= 0) throw std::runtime_error("--minutes: must be above 0");
   if (o.parallel < 1) throw std::runtime_error("--parallel: must be 1 or more");
   // The bench's own directory: the campaign directory and its own history, so a bench
@@ -111,11 +122,15 @@ int run_bench_nightly(const BenchNightlyOptions& o) {
   std::string lines;
   for (auto& s : samples) lines += nlohmann::json(s).dump() + "\n";
   if (write_file(dir / "bench-usage.jsonl", lines) != 0) throw std::runtime_error("cannot write " + (dir / "bench-usage.jsonl").string());
+  return write_figures(dir, o, rc);
+}
 
+namespace {
+int write_figures(const fs::path& dir, const BenchNightlyOptions& o, int rc) {
   KnownReports known = load_known_reports_file(known_reports_path());
   nlohmann::json j = bench_nightly_figures(dir, o.parallel, {}, &known);
-  j["minutes"] = o.minutes;
-  j["campaign_exit"] = rc;
+  if (rc >= 0) j["minutes"] = o.minutes, j["campaign_exit"] = rc;
+  else j["rescored"] = utc_iso8601();
   const auto& t = j["targets"];
   const auto& orch = j["orchestrator"];
   fmt::print("\nbench nightly: {} runs in {:.1f} min on {} slots: {} runs/hour\n", j["runs_finished"].get<int>(),
@@ -135,8 +150,10 @@ int run_bench_nightly(const BenchNightlyOptions& o) {
     fmt::print("  target {}: {} (limit {}): {}\n", k, figure(v["value"], "{:.3g}"), v["limit"].dump(), verdict(v));
   std::string text = j.dump(2) + "\n";
   fmt::print("{}", text);
-  if (write_file(dir / "bench-nightly.json", text) != 0) throw std::runtime_error("cannot write " + (dir / "bench-nightly.json").string());
+  if (rc >= 0 && write_file(dir / "bench-nightly.json", text) != 0)
+    throw std::runtime_error("cannot write " + (dir / "bench-nightly.json").string());
   if (!o.json_out.empty() && write_file(o.json_out, text) != 0) throw std::runtime_error("cannot write " + o.json_out);
   return rc == 2 ? 2 : 0;
 }
+}  // namespace
 }  // namespace pcirig

@@ -19,6 +19,9 @@ struct BenchNightlyOptions {
   std::filesystem::path out_dir;          // "" = <repo>/runs
   std::string json_out;                   // the figures; also <campaign>/bench-nightly.json
   double sample_interval_s = 1;
+  // A bench's campaign directory: its figures computed again from its files (the known
+  // kernel reports as the list is now), nothing run; written to json_out only.
+  std::filesystem::path rescore;
 };
 
 // 0: figures written; 2: the campaign was refused, or stopped early (interrupted, disk

@@ -485,6 +485,7 @@ int cli_main(int argc, char** argv) {
   bnight->add_option("--seed", bnight_o.seed, "campaign seed (default: the plan's)");
   bnight->add_option("--accel", bnight_o.accel, "auto | kvm | tcg (overrides the topologies)")->check(CLI::IsMember({"auto", "kvm", "tcg"}));
   bnight->add_option("--out", bnight_o.out_dir, "where the bench directory goes (default: <repo>/runs)");
+  bnight->add_option("--rescore", bnight_o.rescore, "a bench's campaign directory: its figures again (known kernel reports as listed now), nothing run");
 
   // Every command that boots guests starts them from a snapshot unless told not to; the
   // environment carries the choice to the sessions, and to a campaign's child processes.

@@ -170,6 +170,23 @@ TEST(Ledger, KeepsWholeLinesAndSkipsATornOne) {
   fs::remove_all(d);
 }
 
+TEST(History, ATitleIsNewInOneCampaignEvenWhenAnotherRecordsAnEarlierRunLater) {
+  // Two campaigns at once: b's run ended first but is recorded after a's. Only a, which
+  // recorded the title first, has it as new; first_seen still moves back to b's run.
+  fs::path d = temp_dir("history-order");
+  HistoryDb h(d / "h.sqlite");
+  h.begin_campaign({"a", "2026-01-01T00:00:00Z", "plan", "abc", "host", "/a", "", 1});
+  h.begin_campaign({"b", "2026-01-01T00:00:00Z", "plan", "abc", "host", "/b", "", 2});
+  EXPECT_TRUE(h.record_run("a", record(0, "BUG: a", "2026-01-01T00:00:20Z"), "/a/r0"));
+  EXPECT_FALSE(h.record_run("b", record(0, "BUG: a", "2026-01-01T00:00:10Z"), "/b/r0"));
+  EXPECT_TRUE(h.record_run("a", record(1, "BUG: a", "2026-01-01T00:00:30Z"), "/a/r1"));  // still new in a
+  auto titles = h.titles();
+  ASSERT_EQ(titles.size(), 1u);
+  EXPECT_EQ(titles[0].first_seen, "2026-01-01T00:00:10Z");
+  EXPECT_EQ(titles[0].first_campaign, "b");
+  fs::remove_all(d);
+}
+
 TEST(History, NewTitlesAcrossCampaignsAndIdempotentRecords) {
   fs::path d = temp_dir("history");
   {

@@ -150,9 +150,12 @@ bool HistoryDb::record_run(const std::string& uid, const RunRecord& r, const std
                   "best_seconds=min(best_seconds, excluded.best_seconds)");
       t.bind(1, r.title).bind(2, r.ended).bind(3, uid).bind(4, abs_run_dir).bind(5, r.seconds).step();
     }
+    // New: this campaign recorded the title before any other (crashes in record order).
+    // Not "first_campaign is ours": a run of another campaign that ended earlier but is
+    // recorded later moves first_seen back, and the title would be new in both campaigns.
     bool is_new = false;
     if (r.crashed() && r.known.empty()) {  // a known kernel report is never news
-      Stmt q(db_, "SELECT first_campaign FROM titles WHERE title=?");
+      Stmt q(db_, "SELECT campaign FROM crashes WHERE title=? ORDER BY rowid LIMIT 1");
       q.bind(1, r.title);
       is_new = q.step() && q.text(0) == uid;
     }

@@ -11,6 +11,7 @@
 
 #include "campaign/plan.hpp"
 #include "config/topology.hpp"
+#include "config/yaml_errors.hpp"
 #include "images/kernel_image.hpp"
 #include "repro/bundle.hpp"
 #include "repro/repro_source.hpp"
@@ -25,18 +26,11 @@ class PlanLoader {
   PlanLoader(std::string file, const PlanWorld& w) : file_(std::move(file)), world_(w) {}
 
   [[noreturn]] void fail(const YAML::Mark& m, const std::string& key, const std::string& msg) const {
-    throw ConfigError(file_, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0, key, msg);
+    throw_config_error(file_, m, key, msg);
   }
 
   void check_keys(const YAML::Node& map, const std::string& where, std::initializer_list<const char*> allowed) const {
-    if (!map.IsMap()) fail(map.Mark(), where, "expected a mapping");
-    for (auto it = map.begin(); it != map.end(); ++it) {
-      std::string k = it->first.Scalar();
-      bool ok = false;
-      std::string list;
-      for (auto a : allowed) ok = ok || k == a, list += (list.empty() ? "" : ", ") + std::string(a);
-      if (!ok) fail(it->first.Mark(), where.empty() ? k : where + "." + k, fmt::format("unknown key (allowed: {})", list));
-    }
+    check_yaml_keys(file_, map, where, allowed);
   }
 
   int get_int(const YAML::Node& n, const std::string& key, int lo, int hi) const {

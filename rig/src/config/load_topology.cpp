@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "config/topology.hpp"
+#include "config/yaml_errors.hpp"
 #include "util/duration.hpp"
 
 namespace pcirig {
@@ -19,8 +20,7 @@ class Loader {
   explicit Loader(std::string file) : file_(std::move(file)) {}
 
   [[noreturn]] void fail(const YAML::Mark& m, const std::string& key, const std::string& msg) const {
-    int line = m.line >= 0 ? m.line + 1 : 0, col = m.column >= 0 ? m.column + 1 : 0;
-    throw ConfigError(file_, line, col, key, msg);
+    throw_config_error(file_, m, key, msg);
   }
 
   // Mark of the key itself (so "unknown key" points at the key, not its value).
@@ -38,17 +38,7 @@ class Loader {
   }
 
   void check_keys(const YAML::Node& map, const std::string& where, std::initializer_list<const char*> allowed) const {
-    require_map(map, where);
-    for (auto it = map.begin(); it != map.end(); ++it) {
-      const std::string k = it->first.Scalar();
-      bool ok = false;
-      for (auto a : allowed) ok = ok || k == a;
-      if (!ok) {
-        std::string list;
-        for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-        fail(it->first.Mark(), where.empty() ? k : where + "." + k, fmt::format("unknown key (allowed: {})", list));
-      }
-    }
+    check_yaml_keys(file_, map, where, allowed);
   }
 
   std::string path(const std::string& where, const std::string& key) const { return where.empty() ? key : where + "." + key; }

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "config/topology.hpp"
+#include "config/yaml_errors.hpp"
 #include "images/kernel_image.hpp"
 #include "util/line_log.hpp"
 
@@ -19,7 +20,7 @@ class Loader {
   explicit Loader(std::string file) : file_(std::move(file)) {}
 
   [[noreturn]] void fail(const YAML::Mark& m, const std::string& key, const std::string& msg) const {
-    throw ConfigError(file_, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0, key, msg);
+    throw_config_error(file_, m, key, msg);
   }
 
   std::string get_str(const YAML::Node& n, const std::string& key) const {
@@ -47,10 +48,7 @@ class Loader {
     std::string w = fmt::format("[{}]", i);
     if (!e.IsMap()) fail(e.Mark(), w, "expected a mapping");
     if (e["id"] && e["id"].IsScalar() && !e["id"].Scalar().empty()) w = e["id"].Scalar();  // errors name the entry
-    static const std::set<std::string> allowed = {"id", "title", "body", "releases", "why", "evidence"};
-    for (auto it = e.begin(); it != e.end(); ++it)
-      if (!allowed.count(it->first.Scalar()))
-        fail(it->first.Mark(), w + "." + it->first.Scalar(), "unknown key (allowed: id, title, body, releases, why, evidence)");
+    check_yaml_keys(file_, e, w, {"id", "title", "body", "releases", "why", "evidence"});
     if (!e["id"]) fail(e.Mark(), w + ".id", "missing (required)");
     KnownReport k;
     k.id = get_str(e["id"], w + ".id");

@@ -110,6 +110,7 @@ void HistoryDb::exec(const std::string& sql) {
 }
 
 void HistoryDb::begin_campaign(const CampaignInfo& c) {
+  std::lock_guard lk(mu_);
   Stmt s(db_, "INSERT OR IGNORE INTO campaigns(uid, started, seed, plan, plan_hash, host, dir, shard) "
               "VALUES(?,?,?,?,?,?,?,?)");
   s.bind(1, c.uid).bind(2, c.started).bind(3, (long long)c.seed).bind(4, c.plan).bind(5, c.plan_hash);
@@ -117,11 +118,13 @@ void HistoryDb::begin_campaign(const CampaignInfo& c) {
 }
 
 void HistoryDb::end_campaign(const std::string& uid, const std::string& ended, const std::string& reason) {
+  std::lock_guard lk(mu_);
   Stmt s(db_, "UPDATE campaigns SET ended=?, end_reason=? WHERE uid=?");
   s.bind(1, ended).bind(2, reason).bind(3, uid).step();
 }
 
 bool HistoryDb::record_run(const std::string& uid, const RunRecord& r, const std::string& abs_run_dir) {
+  std::lock_guard lk(mu_);
   // IMMEDIATE: take the write lock first, so two campaigns queue instead of deadlocking
   // on a read lock each wants to upgrade.
   exec("BEGIN IMMEDIATE");
@@ -168,6 +171,7 @@ bool HistoryDb::record_run(const std::string& uid, const RunRecord& r, const std
 }
 
 std::vector<TitleHistory> HistoryDb::titles() {
+  std::lock_guard lk(mu_);
   Stmt s(db_, "SELECT t.title, t.first_seen, t.last_seen, t.first_campaign, t.count, t.best_repro, t.best_seconds, "
               "(SELECT group_concat(k, ', ') FROM (SELECT DISTINCT r.kernel AS k FROM runs r WHERE r.title=t.title)), "
               "(SELECT group_concat(p, ', ') FROM (SELECT DISTINCT r.topology AS p FROM runs r WHERE r.title=t.title)) "
@@ -183,6 +187,7 @@ std::vector<TitleHistory> HistoryDb::titles() {
 }
 
 long long HistoryDb::count(const std::string& table) {
+  std::lock_guard lk(mu_);
   if (table != "campaigns" && table != "runs" && table != "titles" && table != "crashes")
     throw std::runtime_error("history: no table " + table);
   Stmt s(db_, ("SELECT count(*) FROM " + table).c_str());

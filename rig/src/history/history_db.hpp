@@ -3,6 +3,7 @@
 // one transaction, and recording a run twice (a resume, a merge) changes nothing.
 #pragma once
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,9 @@ class HistoryDb {
   void add_repro_columns();
   sqlite3* db_ = nullptr;
   std::string file_;
+  // One connection shared by a campaign's parallel runs: SQLite's own mutex serialises
+  // calls, not transactions, so a second BEGIN from another thread would fail.
+  std::mutex mu_;
 };
 
 std::filesystem::path default_history_path();  // <repo>/runs/history.sqlite

@@ -2,6 +2,8 @@
 // of the guest's state changes the key (a stale snapshot is never restored), and the
 // store's all-or-nothing files. The guest side is in guest_test.cpp (Snapshot*).
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -10,6 +12,7 @@
 #include "config/topology.hpp"
 #include "snapshot/snapshot_key.hpp"
 #include "snapshot/snapshot_plan.hpp"
+#include "snapshot/snapshot_ram.hpp"
 #include "snapshot/snapshot_store.hpp"
 #include "util/private_dir.hpp"
 
@@ -116,6 +119,7 @@ TEST(SnapshotStore, CommitFindRemoveAndPrune) {
   EXPECT_FALSE(store.find("k1", "identity 1"));
   fs::path tmp = store.begin("k1");
   write(tmp / "vmstate", "state");
+  write(tmp / "ram", "ram");
   ASSERT_TRUE(store.commit(tmp, "k1", {{"identity", "identity 1"}, {"ready", {{"type", "ready"}}}}));
   auto e = store.find("k1", "identity 1");
   ASSERT_TRUE(e);
@@ -124,19 +128,27 @@ TEST(SnapshotStore, CommitFindRemoveAndPrune) {
   // A second snapshot of the same tuple (a parallel run) loses; the first stays whole.
   fs::path tmp2 = store.begin("k1");
   write(tmp2 / "vmstate", "other");
+  write(tmp2 / "ram", "other");
   EXPECT_FALSE(store.commit(tmp2, "k1", {{"identity", "identity 1"}}));
   EXPECT_FALSE(fs::exists(tmp2));
   EXPECT_TRUE(store.find("k1", "identity 1"));
-  // An empty state file is no snapshot.
+  // An empty state file is no snapshot; nor is one without its RAM image.
   fs::path tmp3 = store.begin("k3");
   write(tmp3 / "vmstate", "");
+  write(tmp3 / "ram", "ram");
   ASSERT_TRUE(store.commit(tmp3, "k3", {{"identity", "identity 3"}}));
   EXPECT_FALSE(store.find("k3", "identity 3"));
+  fs::path tmp4 = store.begin("k4");
+  write(tmp4 / "vmstate", "state");
+  ASSERT_TRUE(store.commit(tmp4, "k4", {{"identity", "identity 4"}}));
+  EXPECT_FALSE(store.find("k4", "identity 4")) << "a snapshot without `ram` (taken before RAM files) is none";
+  store.remove("k4");
   store.remove("k1");
   EXPECT_FALSE(store.find("k1", "identity 1"));
   for (int i = 0; i < 4; i++) {
     fs::path t = store.begin("p" + std::to_string(i));
     write(t / "vmstate", "s");
+    write(t / "ram", "r");
     ASSERT_TRUE(store.commit(t, "p" + std::to_string(i), {{"identity", "i"}}));
     fs::last_write_time(store.dir() / ("p" + std::to_string(i)), fs::file_time_type::clock::now() + std::chrono::seconds(i));
   }
@@ -144,4 +156,46 @@ TEST(SnapshotStore, CommitFindRemoveAndPrune) {
   EXPECT_TRUE(store.find("p3", "i"));
   EXPECT_TRUE(store.find("p2", "i"));
   EXPECT_FALSE(fs::exists(store.dir() / "p0"));
+}
+
+TEST(SnapshotRam, CopyKeepsTheDataAndLeavesHolesAndZeroPagesOut) {
+  Files f;
+  fs::path from = f.dir / "ram-in", to = f.dir / "ram-out";
+  const off_t size = 64 << 20;
+  {
+    int fd = ::open(from.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::ftruncate(fd, size), 0);
+    std::string page(4096, 'x');
+    ASSERT_EQ(::pwrite(fd, page.data(), page.size(), 0), ssize_t(page.size()));
+    ASSERT_EQ(::pwrite(fd, page.data(), 100, (32 << 20) + 4096 + 7), 100);  // inside a page
+    std::string zeros(8192, '\0');  // written, but zero: data in the source, a hole in the copy
+    ASSERT_EQ(::pwrite(fd, zeros.data(), zeros.size(), 48 << 20), ssize_t(zeros.size()));
+    ASSERT_EQ(::pwrite(fd, page.data(), page.size(), size - 4096), ssize_t(page.size()));  // the last page
+    ::close(fd);
+  }
+  uint64_t written = copy_ram_image(from, to);
+  EXPECT_EQ(written, 3u * 4096) << "three non-zero pages";
+  EXPECT_EQ(fs::file_size(to), uint64_t(size));
+  std::ifstream a(from, std::ios::binary), b(to, std::ios::binary);
+  std::string sa((std::istreambuf_iterator<char>(a)), {}), sb((std::istreambuf_iterator<char>(b)), {});
+  EXPECT_TRUE(sa == sb) << "the copy reads back the same bytes";
+  struct stat st{};
+  ASSERT_EQ(::stat(to.c_str(), &st), 0);
+  EXPECT_LT(uint64_t(st.st_blocks) * 512, uint64_t(1) << 20) << "sparse: only the data pages are allocated";
+  EXPECT_THROW(copy_ram_image(f.dir / "missing", to), std::runtime_error);
+}
+
+TEST(SnapshotRam, StaleDirectoriesOfDeadProcessesAreSwept) {
+  Files f;
+  fs::path mine = make_ram_dir(f.dir);
+  fs::path parent = mine.parent_path();
+  // A pid that cannot be running: above the kernel's pid_max limit (4194304).
+  fs::path orphan = parent / "pcirig-ram-9999999-abcdef";
+  fs::create_directories(orphan);
+  write(orphan / "ram", "left by a kill -9");
+  EXPECT_GE(sweep_stale_ram_dirs(f.dir), 1);
+  EXPECT_FALSE(fs::exists(orphan));
+  EXPECT_TRUE(fs::exists(mine)) << "this process's own directory stays";
+  fs::remove_all(mine);
 }

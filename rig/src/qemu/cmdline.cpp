@@ -114,6 +114,11 @@ std::vector<std::string> qemu_argv(const Topology& t, const LaunchSpec& spec) {
   if (t.firmware == "qboot") a.insert(a.end(), {"-bios", "qboot.rom"});
   a.insert(a.end(), {"-smp", std::to_string(t.vcpus), "-m", std::to_string(t.memory_mb), "-nodefaults",
                      "-no-user-config", "-nographic", "-no-reboot", "-nic", "none"});
+  if (!spec.ram_file.empty())
+    a.insert(a.end(), {"-object",
+                       fmt::format("memory-backend-file,id=pcirig-ram,size={}M,mem-path={},share={}", t.memory_mb,
+                                   spec.ram_file.string(), spec.ram_shared ? "on" : "off"),
+                       "-machine", "memory-backend=pcirig-ram"});
   if (t.hotplug.flavour == "native")
     a.insert(a.end(), {"-global", "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off"});
   a.insert(a.end(), {"-kernel", spec.kernel.string(), "-initrd", spec.initramfs.string(), "-append", guest_cmdline(t, spec.accel)});

@@ -17,6 +17,12 @@ struct LaunchSpec {
   std::filesystem::path kernel, initramfs;
   std::filesystem::path qmp_socket, console_socket, agent_socket;  // the rig listens, QEMU connects
   std::filesystem::path disk_dir;                  // backing files live here
+  // Guest RAM in a file (snapshots): a shared mapping while a snapshot is taken, so
+  // the migration stream leaves RAM out (x-ignore-shared) and the file is the RAM
+  // image; a private (copy-on-write) mapping of the snapshot's file on a restore, so
+  // the guest's pages come in as it touches them instead of through the stream.
+  std::filesystem::path ram_file;
+  bool ram_shared = false;
 };
 
 // The guest's kernel command line: console on ttyS0, every oops/warn a panic, panic

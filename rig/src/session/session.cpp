@@ -27,6 +27,7 @@
 #include "report/run_dir.hpp"
 #include "snapshot/snapshot_key.hpp"
 #include "snapshot/snapshot_plan.hpp"
+#include "snapshot/snapshot_ram.hpp"
 #include "snapshot/snapshot_steps.hpp"
 #include "snapshot/snapshot_store.hpp"
 #include "util/clock.hpp"
@@ -119,6 +120,7 @@ class SessionImpl : public Session {
   std::unique_ptr<StatusLine> status_;
   std::optional<local::acceptor> acc_qmp_, acc_con_, acc_agent_;
   fs::path sock_dir_;
+  fs::path ram_dir_;  // the shared RAM file while this run takes a snapshot (snapshot_ram.hpp)
   AccelChoice accel_;
   double scale_ = 4;
   uint64_t seed_ = 0;
@@ -258,7 +260,7 @@ asio::awaitable<void> SessionImpl::main_loop() {
 
 asio::awaitable<bool> SessionImpl::boot_or_restore() {
   if (snap_from_) {
-    auto st = co_await finish_restore(*qmp_, scale_);
+    auto st = co_await restore_snapshot(*qmp_, snap_from_->vmstate, scale_);
     start_["restore_seconds"] = st.seconds;
     if (!st.ok) {
       if (!cause_) finish({"snapshot_restore_failed", {{"why", st.error}}});
@@ -304,9 +306,11 @@ asio::awaitable<bool> SessionImpl::after_ready() {
     if (!co_await settle()) co_return false;
     double t0 = mono_seconds();
     fs::path tmp = snap_store_->begin(snap_key_);
-    auto st = co_await take_snapshot(*qmp_, tmp / "vmstate", scale_);
+    auto st = co_await take_snapshot(*qmp_, tmp / "vmstate", ram_dir_ / "ram", tmp / "ram", scale_);
+    // QEMU keeps its mapping: the file's name and its memory go once QEMU does.
     std::error_code ec;
-    auto bytes = fs::file_size(tmp / "vmstate", ec);
+    fs::remove_all(ram_dir_, ec);
+    auto bytes = fs::file_size(tmp / "vmstate", ec) + st.ram_bytes;
     nlohmann::json meta = {{"identity", snap_identity_}, {"ready", nlohmann::json::parse(agent_->ready_msg().dump())},
                            {"taken", utc_iso8601()}, {"take_seconds", st.seconds}, {"bytes", ec ? 0 : bytes},
                            {"kernel", o_.image.name}, {"config", topo_.source}, {"run_id", run_->id()}};
@@ -632,8 +636,15 @@ SessionOutcome SessionImpl::run() {
     if (!ok) throw std::runtime_error(fmt::format("cannot create backing file {}", file.string()));
   }
   plan_start(spec);
+  if (snap_from_) {
+    spec.ram_file = snap_from_->ram;
+  } else if (snap_boot_) {
+    ram_dir_ = make_ram_dir(sock_dir_);
+    spec.ram_file = ram_dir_ / "ram";
+    spec.ram_shared = true;
+  }
   auto argv = qemu_argv(snap_boot_ ? snap_plan_.boot : topo_, spec);
-  if (snap_from_) argv.insert(argv.end(), {"-incoming", incoming_uri(snap_from_->vmstate)});
+  if (snap_from_) argv.insert(argv.end(), {"-incoming", "defer"});
   run_->write_text("qemu.cmdline", shell_quote(argv) + "\n");
   run_->journal("start", start_);
 
@@ -742,6 +753,7 @@ SessionOutcome SessionImpl::run() {
   run_->journal("run_end", {{"result", r["result"]}, {"exit_code", out_.exit_code}});
   std::error_code ec;
   fs::remove_all(sock_dir_, ec);
+  if (!ram_dir_.empty()) fs::remove_all(ram_dir_, ec);
   fs::remove_all(run_->path() / "disks", ec);  // sparse but large-looking; the config recreates them
 
   out_.result = r;

@@ -18,6 +18,8 @@ std::vector<std::string> snapshot_argv(const Topology& boot, LaunchSpec spec) {
   spec.console_socket = "SOCKETS/con.sock";
   spec.agent_socket = "SOCKETS/agent.sock";
   spec.disk_dir = "DISKS";
+  spec.ram_file = "RAM";  // taken shared, restored private: the same snapshot
+  spec.ram_shared = false;
   return qemu_argv(boot, spec);
 }
 
@@ -63,7 +65,7 @@ SnapshotIdentity snapshot_identity(const std::vector<std::string>& argv, const s
 }
 
 std::string identity_text(const SnapshotIdentity& id) {
-  std::string s = "pcirig snapshot v1\naccel " + id.accel + "\nqemu " + id.qemu + "\nkernel " + id.kernel +
+  std::string s = "pcirig snapshot v2\naccel " + id.accel + "\nqemu " + id.qemu + "\nkernel " + id.kernel +
                   "\ninitramfs " + id.initramfs + "\n";
   for (const auto& a : id.argv) s += "arg " + a + "\n";
   return s;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "qemu/cmdline.hpp"
+#include "snapshot/snapshot_ram.hpp"
 #include "util/clock.hpp"
 
 namespace fs = std::filesystem;
@@ -22,11 +23,21 @@ std::string sh_quote(const std::string& s) {
 }
 
 milliseconds scaled(double seconds, double scale) { return milliseconds(int64_t(seconds * scale * 1000)); }
+
+// RAM is in a file (cmdline.hpp ram_file): the stream leaves it out, on both sides.
+asio::awaitable<QmpResult> ignore_shared_ram(QmpClient& qmp, double scale) {
+  json cap = json::object(), args = json::object();
+  cap["capability"] = "x-ignore-shared";
+  cap["state"] = true;
+  args["capabilities"] = json::array({cap});
+  co_return co_await qmp.execute("migrate-set-capabilities", args, scaled(2, scale));
+}
 }  // namespace
 
 std::string incoming_uri(const fs::path& vmstate) { return "exec:cat " + sh_quote(vmstate.string()); }
 
-asio::awaitable<SnapshotStep> take_snapshot(QmpClient& qmp, const fs::path& vmstate, double scale) {
+asio::awaitable<SnapshotStep> take_snapshot(QmpClient& qmp, const fs::path& vmstate, const fs::path& ram_from,
+                                            const fs::path& ram_to, double scale) {
   SnapshotStep s;
   double t0 = mono_seconds();
   auto r = co_await qmp.execute("stop", nullptr, scaled(2, scale));
@@ -41,13 +52,24 @@ asio::awaitable<SnapshotStep> take_snapshot(QmpClient& qmp, const fs::path& vmst
   bandwidth["max-bandwidth"] = int64_t(1) << 40;
   uri["uri"] = "exec:cat > " + sh_quote(vmstate.string());
   co_await qmp.execute("migrate-set-parameters", bandwidth, scaled(2, scale));
-  r = co_await qmp.execute("migrate", uri, scaled(5, scale));
-  if (!r.ok) s.error = "migrate: " + r.describe();
+  r = co_await ignore_shared_ram(qmp, scale);
+  if (!r.ok) {
+    s.error = "migrate-set-capabilities: " + r.describe();
+  } else {
+    r = co_await qmp.execute("migrate", uri, scaled(5, scale));
+    if (!r.ok) s.error = "migrate: " + r.describe();
+  }
   while (s.error.empty()) {
     auto q = co_await qmp.execute("query-migrate", nullptr, scaled(2, scale));
     std::string st = q.ok ? q.ret.value("status", "") : "";
     if (st == "completed") {
-      s.ok = true;
+      // Still stopped: the RAM file is the guest's memory at the same instant as the stream.
+      try {
+        s.ram_bytes = copy_ram_image(ram_from, ram_to);
+        s.ok = true;
+      } catch (const std::exception& e) {
+        s.error = e.what();
+      }
       break;
     }
     if (!q.ok || st == "failed" || st == "cancelled") {
@@ -68,9 +90,21 @@ asio::awaitable<SnapshotStep> take_snapshot(QmpClient& qmp, const fs::path& vmst
   co_return s;
 }
 
-asio::awaitable<SnapshotStep> finish_restore(QmpClient& qmp, double scale) {
+asio::awaitable<SnapshotStep> restore_snapshot(QmpClient& qmp, const fs::path& vmstate, double scale) {
   SnapshotStep s;
   double t0 = mono_seconds();
+  auto r = co_await ignore_shared_ram(qmp, scale);
+  if (!r.ok) {
+    s.error = "migrate-set-capabilities: " + r.describe();
+    co_return s;
+  }
+  json uri = json::object();
+  uri["uri"] = incoming_uri(vmstate);
+  r = co_await qmp.execute("migrate-incoming", uri, scaled(5, scale));
+  if (!r.ok) {
+    s.error = "migrate-incoming: " + r.describe();
+    co_return s;
+  }
   for (;;) {
     auto q = co_await qmp.execute("query-status", nullptr, scaled(2, scale));
     if (!q.ok) {

@@ -32,9 +32,11 @@ std::optional<SnapshotStore::Entry> SnapshotStore::find(const std::string& key, 
   Entry e;
   e.dir = dir_ / key;
   e.vmstate = e.dir / "vmstate";
+  e.ram = e.dir / "ram";
   auto meta = read_meta(e.dir / "meta.json");
   std::error_code ec;
   if (!meta || !fs::is_regular_file(e.vmstate, ec) || fs::file_size(e.vmstate, ec) == 0) return std::nullopt;
+  if (!fs::is_regular_file(e.ram, ec) || fs::file_size(e.ram, ec) == 0) return std::nullopt;
   if (meta->value("identity", "") != identity) return std::nullopt;
   e.meta = std::move(*meta);
   fs::last_write_time(e.dir, fs::file_time_type::clock::now(), ec);  // for prune()

@@ -1,5 +1,6 @@
-// Snapshots on disk: $PCIRIG_CACHE/snapshots/<key>/ holds `vmstate` (QEMU's migration
-// stream) and `meta.json` (the identity text, the agent's ready message, size, timing).
+// Snapshots on disk: $PCIRIG_CACHE/snapshots/<key>/ holds `ram` (the guest's RAM, a
+// sparse file the size of its memory), `vmstate` (QEMU's migration stream of everything
+// else) and `meta.json` (the identity text, the agent's ready message, size, timing).
 // A snapshot is written in a temporary directory and renamed into place, so a reader
 // sees a whole snapshot or none; runs of one tuple at once may each take one, and the
 // first rename wins.
@@ -17,12 +18,12 @@ class SnapshotStore {
  public:
   explicit SnapshotStore(std::filesystem::path dir) : dir_(std::move(dir)) {}
   struct Entry {
-    std::filesystem::path dir, vmstate;
+    std::filesystem::path dir, vmstate, ram;
     nlohmann::json meta;
   };
   // The snapshot for key, when its stored identity is exactly `identity`; marks it used.
   std::optional<Entry> find(const std::string& key, const std::string& identity) const;
-  // A fresh directory to write `vmstate` into, then commit() or discard().
+  // A fresh directory to write `vmstate` and `ram` into, then commit() or discard().
   std::filesystem::path begin(const std::string& key) const;
   bool commit(const std::filesystem::path& tmp, const std::string& key, const nlohmann::json& meta) const;
   void discard(const std::filesystem::path& tmp) const;

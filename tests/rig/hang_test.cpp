@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "hang/blocked_dump.hpp"
@@ -57,6 +58,7 @@ TEST(HangDump, GoldenFiles) {
     EXPECT_EQ(std::to_string(f->stuck.size()), g.head["STUCK"]);
     EXPECT_EQ(f->waits.cycle_text, g.head.count("CYCLE") ? g.head["CYCLE"] : "");
     EXPECT_EQ(f->deadlock(), g.head.count("CYCLE") > 0);
+    EXPECT_EQ(f->io_wait, g.head.count("IO_WAIT") ? g.head["IO_WAIT"] : "");
   }
   EXPECT_GE(n, 3);
 }
@@ -139,3 +141,24 @@ TEST(ProgressWatch, StalledCounterIsASignOnceUntilItMoves) {
   ASSERT_TRUE(st.has_value()) << "a new stall after it moved";
 }
 
+
+// A reset worker that blocked after the first dump is not stuck, but its queue freeze
+// waits for requests that time out: the longer bar applies and the body shows it.
+TEST(HangDump, ADeviceWaitOfATaskNotYetStuckStillCounts) {
+  BlockedTask reader{"pcirig-agent", 80, 'D', {"__schedule+0x29b/0x740", "schedule+0x57/0xb0", "pci_wait_cfg+0xd6/0x140"}};
+  BlockedTask worker{"kworker/u4:0", 9, 'D', {"__schedule+0x29b/0x740", "schedule+0x57/0xb0",
+                                             "blk_mq_freeze_queue_wait+0x8f/0xd0", "nvme_wait_freeze+0x31/0x50",
+                                             "nvme_reset_work+0xe49/0x1240"}};
+  BlockedDump before, after;
+  before.tasks = {reader};
+  after.tasks = {worker, reader};
+  auto f = judge_hang(before, after);
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->stuck, std::set<int64_t>{80});
+  EXPECT_EQ(f->io_wait, "kworker/u4:0:9 in blk_mq_freeze_queue_wait");
+  EXPECT_NE(f->report.find("Also blocked in the last dump"), std::string::npos) << f->report;
+  EXPECT_NE(f->report.find("nvme_reset_work"), std::string::npos) << f->report;
+  before.tasks = {reader};
+  after.tasks = {reader};
+  EXPECT_EQ(judge_hang(before, after)->io_wait, "") << "no device wait anywhere: the 60 s bar";
+}

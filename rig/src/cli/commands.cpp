@@ -451,14 +451,16 @@ int cli_main(int argc, char** argv) {
   std::string bhang_clean = "0s", bhang_runs_dir;
   auto* bhang = bench->add_subcommand("hang", "the test module's deadlocks: time from forming to the rig's report, cycle named; false hangs on clean runs");
   bhang->add_option("--json", bhang_o.json_out, "write the figures here");
-  bhang->add_option("--kernel", bhang_o.deadlock_kernel, "an image carrying the crash test module (guest-images/testmod/image.sh prints it)")->required();
-  bhang->add_option("--runs", bhang_o.runs, "runs per deadlock kind")->capture_default_str()->check(CLI::Range(1, 1000));
+  bhang->add_option("--kernel", bhang_o.deadlock_kernel, "an image carrying the crash test module (guest-images/testmod/image.sh prints it)");
+  bhang->add_option("--runs", bhang_o.runs, "runs per deadlock kind (0: clean runs only)")->capture_default_str()->check(CLI::Range(0, 1000));
   bhang->add_option("--kinds", bhang_o.kinds, "deadlock kinds")->capture_default_str();
   bhang->add_option("--seed", bhang_o.seed, "first seed; run i uses seed+i")->capture_default_str();
-  bhang->add_option("--clean-time", bhang_clean, "length of each clean run (0s: none)")->capture_default_str();
+  bhang->add_option("--clean-time", bhang_clean, "running time per clean (kernel, config), over as many runs as it takes (0s: none)")->capture_default_str();
   bhang->add_option("--clean-kernels", bhang_o.clean_kernels, "kernels of the clean runs")->capture_default_str();
   bhang->add_option("--clean-configs", bhang_o.clean_configs, "configs of the clean runs (rig/configs/)")->capture_default_str();
   bhang->add_option("--runs-dir", bhang_runs_dir, "where run directories go (default: <repo>/runs)");
+  std::vector<std::string> bhang_rescore;
+  bhang->add_option("--rescore", bhang_rescore, "bench hang JSON files: merged, each clean run's hang classified again (known kernel reports as listed now), nothing run")->check(CLI::ExistingFile);
   Common brep_o;
   brep_o.kernel = "regression";
   BenchReproOptions brep;
@@ -557,9 +559,12 @@ int cli_main(int argc, char** argv) {
       return run_bench_nightly(bnight_o);
     }
     if (*bhang) {
+      if (!bhang_rescore.empty()) return rescore_hang_bench(bhang_rescore, bhang_o.json_out);
       auto t = parse_duration_seconds(bhang_clean);
       if (!t || *t < 0) throw std::runtime_error(fmt::format("--clean-time '{}': not a duration like 30m", bhang_clean));
       bhang_o.clean_seconds = *t;
+      if (bhang_o.runs > 0 && bhang_o.deadlock_kernel.empty())
+        throw std::runtime_error("bench hang: --kernel IMAGE (one with the crash test module) is needed unless --runs 0");
       bhang_o.runs_dir = bhang_runs_dir.empty() ? default_runs_dir() : fs::path(bhang_runs_dir);
       return run_hang_bench(bhang_o);
     }

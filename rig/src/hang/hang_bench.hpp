@@ -21,4 +21,8 @@ struct HangBenchOptions {
 };
 
 int run_hang_bench(const HangBenchOptions& o);
+// Benches' JSON files again, merged (deadlocks by kind, clean runs appended) and each
+// clean run's hang classified from its result.json with the known reports as listed
+// now: nothing is run. 0 when no false hang is left.
+int rescore_hang_bench(const std::vector<std::string>& files, const std::string& json_out);
 }  // namespace pcirig

@@ -15,6 +15,17 @@ std::set<int64_t> stuck_tasks(const BlockedDump& before, const BlockedDump& afte
   return s;
 }
 
+std::string device_io_wait(const BlockedTask& t) {
+  static const char* const waits[] = {"io_schedule", "blk_execute_rq", "__nvme_submit_sync_cmd", "nvme_submit_sync_cmd",
+                                      "blk_mq_freeze_queue_wait", "nvme_wait_freeze"};
+  for (const auto& fr : t.frames) {
+    std::string sym = frame_symbol(fr);
+    for (const char* w : waits)
+      if (sym.rfind(w, 0) == 0) return sym;
+  }
+  return "";
+}
+
 std::optional<HangFinding> judge_hang(const BlockedDump& before, const BlockedDump& after,
                                       const std::set<int64_t>* within) {
   HangFinding f;
@@ -42,6 +53,15 @@ std::optional<HangFinding> judge_hang(const BlockedDump& before, const BlockedDu
     f.title = "INFO: task hung";
   }
   f.report = f.waits.body;
+  // A stuck task in a device wait first; else any task blocked there now, stuck or
+  // not: a request still in flight can end the whole pile-up when it times out.
+  for (int pass = 0; pass < 2 && f.io_wait.empty(); pass++)
+    for (auto& task : after.tasks)
+      if (pass == 1 || f.stuck.count(task.pid))
+        if (std::string w = device_io_wait(task); !w.empty()) {
+          f.io_wait = fmt::format("{}:{} in {}", task.comm, task.pid, w);
+          break;
+        }
   return f;
 }
 }  // namespace pcirig

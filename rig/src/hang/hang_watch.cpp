@@ -135,7 +135,8 @@ asio::awaitable<void> HangWatch::check(std::string kind, nlohmann::json detail, 
     stuck = f->stuck;
     first_pair = false;
     bool moved = progress && progress() != p0;
-    if (f->deadlock() || (!moved && now_t() - t_first >= o_.no_cycle_hang_after)) {
+    double no_cycle_after = f->io_wait.empty() ? o_.no_cycle_hang_after : o_.io_wait_hang_after;
+    if (f->deadlock() || (!moved && now_t() - t_first >= no_cycle_after)) {
       reported_++;
       HangReport r{*f, kind, detail, t_sign, now_t(), dumps};
       run_.journal("hang_reported", {{"title", f->title}, {"detected_by", "rig"}, {"sign", kind},
@@ -150,7 +151,8 @@ asio::awaitable<void> HangWatch::check(std::string kind, nlohmann::json detail, 
       break;
     }
     run_.journal("hang_check_waiting", {{"stuck_tasks", f->stuck.size()}, {"owners_known", f->waits.owners_known},
-                                        {"seconds", now_t() - t_first}});
+                                        {"seconds", now_t() - t_first}, {"io_wait", f->io_wait},
+                                        {"report_after", no_cycle_after}});
     prev = std::move(cur);
   }
   checking_ = false;

@@ -28,6 +28,10 @@ struct HangWatchOptions {
   // Stuck with no cycle is a hang only past this: above nvme's 30 s I/O timeout (which a
   // reset racing an unplug waits out) and a native unplug's 5 s button delay.
   double no_cycle_hang_after = 60;
+  // ... and past this when a stuck task waits for a device request: nvme's admin
+  // commands time out after 60 s (a reset's nvme_start_ctrl -> nvme_features after
+  // an unplug), and the kernel's own hung-task detector (75 s under TCG) speaks first.
+  double io_wait_hang_after = 90;
   double dump_timeout = 15;      // a dump's end marker must arrive within this
   size_t max_dump_bytes = 4u << 20;
 };

@@ -161,6 +161,16 @@ WaitAnalysis analyse_waits(const BlockedDump& d, const std::set<int64_t>& stuck)
       for (size_t i = 0; i < tl->locks.size(); i++)
         body += fmt::format("  #{}: {} ({}), at: {}\n", i, tl->locks[i].addr, tl->locks[i].name, tl->locks[i].site);
   }
+  // Tasks that blocked later (or moved between dumps) are not counted stuck, but what
+  // they wait in often explains the stuck ones (a reset worker in a queue freeze).
+  bool others = false;
+  for (auto& t : d.tasks) {
+    if (stuck.count(t.pid)) continue;
+    if (!others) body += "\nAlso blocked in the last dump (not in every dump, or their stacks moved):\n";
+    others = true;
+    body += fmt::format("task:{} state:{} pid:{}\n", t.comm, t.state, t.pid);
+    for (auto& f : t.frames) body += "  " + f + "\n";
+  }
   a.body = body;
   return a;
 }

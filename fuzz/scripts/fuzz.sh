@@ -47,10 +47,19 @@ finish() {
   local rc=$?
   set +e
   echo "ended=$(date -u +%FT%TZ) fuzzer_rc=${fuzz_rc:-interrupted}" >> "$work/run.txt"
-  # Merge what is new into the kept corpus (minimal set covering the same features).
+  # The kept corpus becomes a minimal set covering the kept and the new inputs' features,
+  # minimised afresh: merging only the new ones in let it grow past 200 files in one
+  # nightly. The old corpus stays until the new one is whole.
   if [ -n "$(ls -A "$work/new" 2>/dev/null)" ]; then
-    PCIRIG_VARIANT=$variant PCIRIG_KCSAN=$kcsan "$fuzzer" -merge=1 "corpora/$variant" "$work/new" \
-      > "$work/merge.log" 2>&1 || echo "merge failed: see $work/merge.log" >> "$work/run.txt"
+    rm -rf "$work/merged" && mkdir -p "$work/merged"
+    if PCIRIG_VARIANT=$variant PCIRIG_KCSAN=$kcsan "$fuzzer" -merge=1 "$work/merged" "corpora/$variant" "$work/new" \
+         > "$work/merge.log" 2>&1 && [ -n "$(ls -A "$work/merged")" ]; then
+      rm -rf "corpora/.$variant.old" && mv "corpora/$variant" "corpora/.$variant.old" &&
+        mv "$work/merged" "corpora/$variant" && rm -rf "corpora/.$variant.old"
+      echo "corpus: $(ls "corpora/$variant" | wc -l) files after merging" >> "$work/run.txt"
+    else
+      echo "merge failed: see $work/merge.log" >> "$work/run.txt"
+    fi
   fi
   : > "$work/crashes.txt"
   local repro_flags=(); [ "$kcsan" = 1 ] && repro_flags=(--kcsan)

@@ -16,6 +16,7 @@
 #include "agent_port.hpp"
 #include "exec_command.hpp"
 #include "settle.hpp"
+#include "uevent_watch.hpp"
 #include "workload.hpp"
 
 using namespace pcirig::agent;
@@ -79,8 +80,11 @@ class Agent {
       auto now = Clock::now();
       auto wake = std::min(next_scan, next_stats);
       int timeout = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count());
-      pollfd p{port_.fd(), static_cast<short>(POLLIN | (port_.has_pending() ? POLLOUT : 0)), 0};
-      int n = ::poll(&p, 1, std::max(timeout, 0));
+      pollfd fds[2] = {{port_.fd(), static_cast<short>(POLLIN | (port_.has_pending() ? POLLOUT : 0)), 0},
+                       {uevents_.fd(), POLLIN, 0}};
+      pollfd& p = fds[0];
+      int n = ::poll(fds, uevents_.fd() >= 0 ? 2 : 1, std::max(timeout, 0));
+      if (n > 0 && (fds[1].revents & POLLIN) && uevents_.drain()) next_scan = Clock::now();
       if (n > 0 && (p.revents & POLLHUP)) {
         // Host side not connected: nothing to read; wait for the next tick
         // instead of spinning on POLLHUP.
@@ -192,6 +196,7 @@ class Agent {
   ErrorNotes notes_;
   Workload workload_;
   std::vector<PciDevice> devices_;
+  UeventWatch uevents_;  // a PCI uevent brings the next bus scan forward
   Clock::time_point start_;
   bool host_connected_ = false;
 };

@@ -28,8 +28,12 @@ struct SettleResult {
   std::vector<std::string> busy;  // from the last look, when not settled
 };
 
-// Settled: nothing busy, and no I/O on any PCI disk across two looks `quiet` apart.
+// Settled: nothing busy (a controller not live or without its namespace, a disk with
+// I/O in flight or not read yet), and no PCI disk's counters moving, over looks
+// `look_every` apart that span `quiet`. The partition scan reads back to back, so a
+// quiet of a few looks separates its end from a pause within it.
 SettleResult settle_storage(const SysfsRoot& root, std::chrono::milliseconds limit,
-                            std::chrono::milliseconds quiet = std::chrono::milliseconds(100));
+                            std::chrono::milliseconds quiet = std::chrono::milliseconds(50),
+                            std::chrono::milliseconds look_every = std::chrono::milliseconds(10));
 
 }  // namespace pcirig::agent

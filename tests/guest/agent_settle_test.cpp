@@ -35,7 +35,7 @@ fs::path add_nvme(const FakeSysfs& f, const std::string& ctrl, const std::string
 
 TEST(AgentSettle, NoStorageSettlesAfterOneQuietInterval) {
   FakeSysfs f;
-  auto r = settle_storage(SysfsRoot{f.root()}, 2000ms, 20ms);
+  auto r = settle_storage(SysfsRoot{f.root()}, 2000ms, 20ms, 20ms);
   EXPECT_TRUE(r.settled);
   EXPECT_EQ(r.looks, 2);
   EXPECT_TRUE(r.busy.empty());
@@ -93,4 +93,46 @@ TEST(AgentSettle, IoBetweenTwoLooksIsNotQuiet) {
   auto b = look_at_storage(SysfsRoot{f.root()});
   EXPECT_TRUE(a.busy.empty() && b.busy.empty());
   EXPECT_NE(a.activity, b.activity);
+}
+
+TEST(AgentSettle, ADiskNotReadYetIsBusyUntilItsPartitionScanReadsIt) {
+  FakeSysfs f;
+  add_nvme(f, "nvme0", "live", true);
+  auto disk = add_disk(f, "nvme0n1", "pci0000:00/0000:00:02.0/0000:03:00.0/nvme/nvme0");
+  FakeSysfs::write(disk / "size", "2048\n");
+  FakeSysfs::write(disk / "stat", "       0        0       0        0        0        0        0        0        0        0        0\n");
+  auto look = look_at_storage(SysfsRoot{f.root()});
+  ASSERT_EQ(look.busy.size(), 1u);
+  EXPECT_EQ(look.busy[0], "nvme0n1: partition scan to come");
+  std::thread scan([&] {
+    std::this_thread::sleep_for(50ms);
+    FakeSysfs::write(disk / "stat", "       1        0       8        0        0        0        0        0        0        1        0\n");
+  });
+  auto r = settle_storage(SysfsRoot{f.root()}, 5000ms, 30ms, 10ms);
+  scan.join();
+  EXPECT_TRUE(r.settled);
+  EXPECT_GE(r.waited_ms, 80);  // the read at 50 ms, then 30 ms without a change
+}
+
+TEST(AgentSettle, AnEmptyDiskIsNeverWaitedFor) {
+  FakeSysfs f;
+  auto disk = add_disk(f, "vdb", "pci0000:00/0000:00:03.0/virtio2/block");
+  FakeSysfs::write(disk / "size", "0\n");
+  FakeSysfs::write(disk / "stat", "0 0 0 0 0 0 0 0 0 0 0\n");
+  EXPECT_TRUE(look_at_storage(SysfsRoot{f.root()}).busy.empty());
+}
+
+TEST(AgentSettle, IoThatKeepsComingIsNotQuietUntilItStops) {
+  FakeSysfs f;
+  auto disk = add_disk(f, "vda", "pci0000:00/0000:00:03.0/virtio2/block");
+  std::thread io([&] {
+    for (int i = 1; i <= 8; i++) {
+      std::this_thread::sleep_for(15ms);
+      FakeSysfs::write(disk / "stat", std::to_string(10 + i) + " 0 80 3 0 0 0 0 0 4 3\n");
+    }
+  });
+  auto r = settle_storage(SysfsRoot{f.root()}, 5000ms, 40ms, 10ms);
+  io.join();
+  EXPECT_TRUE(r.settled);
+  EXPECT_GE(r.waited_ms, 8 * 15 + 40 - 10);  // the last change, then the quiet (less one look's slack)
 }

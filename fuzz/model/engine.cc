@@ -94,9 +94,13 @@ std::string title_func(const task_struct* t, bool memory_error) {
 }
 
 std::string stack_string(const task_struct* t) {
+  if (!t) return {};
+  return stack_string(std::span<const char* const>(t->m.stack));
+}
+
+std::string stack_string(std::span<const char* const> frames) {
   std::string s;
-  if (!t) return s;
-  for (auto it = t->m.stack.rbegin(); it != t->m.stack.rend(); ++it) {
+  for (auto it = frames.rbegin(); it != frames.rend(); ++it) {
     if (std::strcmp(*it, "pcirig_task") == 0) continue;
     if (!s.empty()) s += " <- ";
     s += std::strcmp(*it, "operator()") == 0 ? "(wait_event condition)" : *it;

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # The model benchmark (./run.sh bench fuzz builds the release and fuzz presets first).
-#   fuzz/scripts/bench.sh --json FILE [--trials N] [--time-cap S] [--variant V] [--empty-corpus]
+#   fuzz/scripts/bench.sh --json FILE [--trials N] [--time-cap S] [--variant V] [--empty-corpus] [--speed-turns K] [--speed-time S]
 # Each variant under libFuzzer (one process, one core, generated seed
 # scenarios), random, PCT and DFS; N trials (default 10) capped at S seconds
 # (default 60). Writes FILE and prints a table. --empty-corpus adds a
-# libFuzzer row that starts from nothing.
+# libFuzzer row that starts from nothing. Then K turns (default 3, 0: none) of
+# libFuzzer and random side by side on v5.9, S seconds each (default 15): "speed".
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 
-json="" trials=10 cap=60 variants=() empty=0
-usage() { sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; }
+json="" trials=10 cap=60 variants=() empty=0 speed_turns=3 speed_time=15
+usage() { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --json) json=${2:?}; shift 2 ;;
@@ -18,6 +19,8 @@ while [ $# -gt 0 ]; do
     --time-cap) cap=${2:?}; shift 2 ;;
     --variant) variants+=("${2:?}"); shift 2 ;;
     --empty-corpus) empty=1; shift ;;
+    --speed-turns) speed_turns=${2:?}; shift 2 ;;
+    --speed-time) speed_time=${2:?}; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
   esac
@@ -25,6 +28,10 @@ done
 [ -n "$json" ] || { echo "bench.sh: --json FILE is required" >&2; usage >&2; exit 2; }
 [[ "$trials" =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: --trials wants a positive number" >&2; exit 2; }
 [[ "$cap" =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: --time-cap wants whole seconds" >&2; exit 2; }
+[[ "$speed_turns" =~ ^[0-9]+$ ]] || { echo "bench.sh: --speed-turns wants a number" >&2; exit 2; }
+[[ "$speed_time" =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: --speed-time wants whole seconds" >&2; exit 2; }
+# The campaign's libFuzzer flags (fuzz/scripts/fuzz.sh says why), so the bench measures what runs.
+lf_flags=(-entropic=0 -reduce_inputs=0)
 
 fuzzer=${PCIRIG_FUZZ_BIN:-build/fuzz/fuzz/pcirig-fuzz-fast}  # no ASan/UBSan: measures the campaign build
 model=${PCIRIG_MODEL_BIN:-build/release/fuzz/pcirig-model}
@@ -47,7 +54,7 @@ lf_trial() {  # variant row-name seed-dir trial
   start=$(date +%s.%N)
   # PCIRIG_SKIP_KNOWN=1: as for random and PCT (bench.cc), an era's own bug
   # is timed, not mainline's known findings, which most eras share.
-  PCIRIG_VARIANT=$v PCIRIG_SKIP_KNOWN=1 timeout $((cap + 60)) "$fuzzer" -seed=$((1000 + t)) -max_total_time="$cap" \
+  PCIRIG_VARIANT=$v PCIRIG_SKIP_KNOWN=1 timeout $((cap + 60)) "$fuzzer" "${lf_flags[@]}" -seed=$((1000 + t)) -max_total_time="$cap" \
     -print_final_stats=1 -artifact_prefix="$d/" "$d/corpus" "$seeds" > "$d/log" 2>&1 || true
   end=$(date +%s.%N)
   secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
@@ -73,6 +80,26 @@ for v in "${variants[@]}"; do
   echo "bench.sh: $v/libfuzzer done" >&2
 done
 
+# Speed: libFuzzer and the random scheduler in turns, on a clean variant (so both run
+# for the whole time), from the same seeds as the trials, under the same load.
+speed=()
+if [ "$speed_turns" -gt 0 ]; then
+  : > "$work/speed.tsv"
+  for t in $(seq 1 "$speed_turns"); do
+    mkdir -p "$work/speed-$t"
+    PCIRIG_VARIANT=v5.9 PCIRIG_SKIP_KNOWN=1 "$fuzzer" "${lf_flags[@]}" -seed="$t" -max_total_time="$speed_time" \
+      -print_final_stats=1 "$work/speed-$t" "$work/seeds" > "$work/speed-$t.log" 2>&1 || true
+    lf=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$work/speed-$t.log" | grep -o '[0-9]*$' | tail -1)
+    lf_steps=$(grep -o 'stat::pcirig_steps_per_run: *[0-9.]*' "$work/speed-$t.log" | grep -o '[0-9.]*$' | tail -1)
+    line=$("$model" random -v v5.9 --seed "$t" --time "$speed_time" --runs 1000000000000 --skip-known 2>&1 | grep ' runs/s, ' || true)
+    rnd=$(sed -n 's/.*(\([0-9.]*\) runs\/s, \([0-9.]*\) steps\/run).*/\1/p' <<< "$line")
+    rnd_steps=$(sed -n 's/.*(\([0-9.]*\) runs\/s, \([0-9.]*\) steps\/run).*/\2/p' <<< "$line")
+    printf 'v5.9\t%s\t%s\t%s\t%s\t%s\n' "$speed_time" "${lf:-0}" "${lf_steps:-0}" "${rnd:-0}" "${rnd_steps:-0}" >> "$work/speed.tsv"
+    rm -rf "$work/speed-$t"
+  done
+  speed=(--speed-file "$work/speed.tsv")
+fi
+
 vargs=()
 for v in "${variants[@]}"; do vargs+=(--variant "$v"); done
-"$model" bench --json "$json" --trials "$trials" --time-cap "$cap" "${vargs[@]}" --trial-file "$tsv"
+"$model" bench --json "$json" --trials "$trials" --time-cap "$cap" "${vargs[@]}" --trial-file "$tsv" "${speed[@]}"

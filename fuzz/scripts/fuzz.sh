@@ -88,8 +88,13 @@ trap finish EXIT
 trap 'exit 130' INT TERM
 
 # -fork over the cores; crashes do not stop the campaign; new units go to $work/new.
+# -entropic=0 -reduce_inputs=0: entropic's bookkeeping and the search for smaller
+# inputs with the same features, both per feature after every run, cost 6-8 % and 7 %
+# of the fast build's execs/s; the eras are found in the seeds' runs or a few mutations
+# after them either way, and the corpus is minimised afresh at the end (below;
+# docs/model.md "Speed"). bench.sh measures with the same flags.
 set +e
-PCIRIG_VARIANT=$variant PCIRIG_KCSAN=$kcsan nice -n 10 "$fuzzer" \
+PCIRIG_VARIANT=$variant PCIRIG_KCSAN=$kcsan nice -n 10 "$fuzzer" -entropic=0 -reduce_inputs=0 \
   -fork="$jobs" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 -max_total_time="$time_s" \
   -artifact_prefix="$work/" -print_final_stats=1 \
   "$work/new" "corpora/$variant" "$work/seeds" > "$work/fuzzer.log" 2>&1

@@ -8,7 +8,7 @@
 // an extra counter keyed by a hash of the abstract state (task pcs and
 // states, lock owners, blocked bits, the wait queue's contents);
 // PCIRIG_EDGE_FEATURES=1 marks one per lock-order pair and wait-for edge
-// (features.cc).
+// (features.cc). Both need pcirig-fuzz: pcirig-fuzz-fast has no extra counters.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -19,6 +19,7 @@
 
 using namespace pcirig::model;
 
+#ifndef PCIRIG_NO_EXTRA_COUNTERS
 namespace {
 
 // One counter per abstract state (hashed into 8192 slots), set, not counted:
@@ -37,9 +38,12 @@ __attribute__((used, section("__libfuzzer_extra_counters"))) std::uint8_t pcirig
 __attribute__((used, section("__libfuzzer_extra_counters"))) std::uint8_t pcirig_edge_counters[N_COUNTERS];
 
 namespace {
-
 void on_step(std::uint64_t h) { pcirig_state_counters[h % N_COUNTERS] = 1; }
 void on_edge(std::uint64_t h) { pcirig_edge_counters[h % N_COUNTERS] = 1; }
+}  // namespace
+#endif
+
+namespace {
 
 RunConfig g_cfg;
 
@@ -72,9 +76,18 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
   g_cfg.skip_known = sk && std::strcmp(sk, "1") == 0;
   g_cfg.keep_trace = false;
   const char* sc = std::getenv("PCIRIG_STATE_COUNTERS");
-  g_cfg.step_hook = sc && std::strcmp(sc, "1") == 0 ? on_step : nullptr;
   const char* ef = std::getenv("PCIRIG_EDGE_FEATURES");
-  g_cfg.feature_hook = ef && std::strcmp(ef, "1") == 0 ? on_edge : nullptr;
+  bool states = sc && std::strcmp(sc, "1") == 0, edges = ef && std::strcmp(ef, "1") == 0;
+#ifdef PCIRIG_NO_EXTRA_COUNTERS
+  if (states || edges) {
+    std::fprintf(stderr, "pcirig-fuzz-fast has no extra counters (libFuzzer clears and scans them after every run, "
+                         "used or not): PCIRIG_STATE_COUNTERS and PCIRIG_EDGE_FEATURES need pcirig-fuzz\n");
+    std::exit(2);
+  }
+#else
+  g_cfg.step_hook = states ? on_step : nullptr;
+  g_cfg.feature_hook = edges ? on_edge : nullptr;
+#endif
   return 0;
 }
 

@@ -12,6 +12,7 @@
 
 #include "pcirig/model/run.h"
 #include "pcirig/model/schedulers.h"
+#include "tools/speed.h"
 
 using namespace pcirig::model;
 using json = nlohmann::json;
@@ -207,6 +208,14 @@ int run_bench(const BenchOptions& o) {
     }
   }
   out["schedules_to_detect_ratio"] = ratios;
+  if (!o.speed_file.empty()) {
+    std::string err;
+    out["speed"] = speed_from_turns(o.speed_file, err);
+    if (!err.empty()) {
+      std::fprintf(stderr, "bench: %s\n", err.c_str());
+      return 2;
+    }
+  }
 
   std::ofstream f(o.json);
   f << out.dump(2) << "\n";
@@ -234,6 +243,7 @@ int run_bench(const BenchOptions& o) {
   for (auto& x : ratios)
     std::printf("ratio %s: libFuzzer/%s schedules-to-detect = %.2f\n", x["variant"].get<std::string>().c_str(),
                 x["libfuzzer_vs"].get<std::string>().c_str(), x["ratio"].get<double>());
+  if (out.contains("speed")) print_speed(out["speed"]);
   std::printf("wrote %s\n", o.json.c_str());
   return 0;
 }

@@ -15,6 +15,7 @@ struct BenchOptions {
   std::vector<std::string> schedulers{"random", "pct", "dfs"};
   std::vector<std::string> merge;     // JSON files with extra rows
   std::vector<std::string> trial_files;  // TSV trials from bench.sh: variant scheduler found seconds execs kind title
+  std::string speed_file;                // TSV turns from bench.sh (speed.h)
   unsigned long long seed = 1;
   int dfs_bound = 2;
   int pct_depth = 5;

@@ -177,6 +177,7 @@ int main(int argc, char** argv) {
   bench->add_option("--merge", bo.merge, "JSON files whose rows are added (libFuzzer rows from bench.sh)");
   bench->add_option("--seed", bo.seed, "base seed");
   bench->add_option("--trial-file", bo.trial_files, "TSV trials to aggregate (written by fuzz/scripts/bench.sh)");
+  bench->add_option("--speed-file", bo.speed_file, "TSV libFuzzer/random speed turns (written by fuzz/scripts/bench.sh)");
   bench->add_option("--pct-depth", bo.pct_depth, "PCT bug depth");
 
   try {

@@ -9,6 +9,7 @@
 #include <array>
 #include <coroutine>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,8 @@ struct Halt {};
 std::string title_func(const task_struct* t, bool memory_error = false);
 // "func <- caller <- ..." for report bodies.
 std::string stack_string(const task_struct* t);
+// The same from frames kept earlier, outermost first (lockdep's dependency edges).
+std::string stack_string(std::span<const char* const> frames);
 
 // Objects that live in a task's frame (wait entries, bookmarks): registered
 // when constructed, marked dead when the frame dies (registry.cc).

@@ -37,4 +37,10 @@ total=$(wc -l < "$ledger")
 [ "$(sqlite3 "$work/h.sqlite" "select count(*) from runs")" -eq 8 ] || fail "history runs: $(sqlite3 "$work/h.sqlite" "select count(*) from runs")"
 [ "$(jq -r .status "$dir/report.json")" = finished ] || fail "report status $(jq -r .status "$dir/report.json")"
 [ "$(jq '.runs | length' "$dir/report.json")" -eq 8 ] || fail "report lists $(jq '.runs | length' "$dir/report.json") runs"
-echo "ok: $before runs before kill -9, 8 after --resume, none repeated"
+# The run the kill cut short says so, and no run directory is left "running".
+running=$(grep -l '"result": "running"' "$dir"/runs/*/result.json 2>/dev/null | wc -l)
+[ "$running" -eq 0 ] || fail "$running run(s) still say running after the resume"
+cut=$(grep -l '"end_cause": "orchestrator_gone"' "$dir"/runs/*/result.json 2>/dev/null | wc -l)
+[ "$cut" -ge 1 ] || fail "the run cut by the kill is not marked (runs: $(ls "$dir/runs" | tr '\n' ' '))"
+grep -q "run(s) cut by the orchestrator's end marked" "$work/resume.log" || fail "the resume did not say it marked cut runs"
+echo "ok: $before runs before kill -9, 8 after --resume, none repeated, $cut cut run(s) marked"

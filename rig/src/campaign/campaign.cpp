@@ -15,6 +15,7 @@
 
 #include "campaign/campaign_status.hpp"
 #include "campaign/cell_topology.hpp"
+#include "campaign/cut_runs.hpp"
 #include "campaign/explain_plan.hpp"
 #include "campaign/ledger.hpp"
 #include "campaign/plan_world.hpp"
@@ -255,6 +256,12 @@ int Campaign::run(KnownReports known) {
   budget_s_ = o_.hours * 3600;
   t0_ = mono_seconds();
   if (!done_.empty()) fmt::print("resuming {}: {} runs already done\n", dir_.string(), done_.size());
+  if (!o_.resume.empty()) {
+    std::set<std::string> finished;
+    for (auto& r : report_.runs) finished.insert(fs::path(r.run_dir).filename().string());
+    if (int cut = mark_cut_runs(dir_ / "runs", finished))
+      fmt::print("{} run(s) cut by the orchestrator's end marked \"cut\" (their cells run again)\n", cut);
+  }
   int n = o_.parallel > 0 ? o_.parallel : default_parallel(plan_);
   fmt::print("campaign {} ({}): seed {}, {} cells, {} at once{}\n", dir_.string(), plan_.source,
              meta_["seed"].get<uint64_t>(), plan_.cells.size(), n,

@@ -53,13 +53,22 @@ std::string last_line(const std::string& text) {
 
 RunRecord run_model_cell(const CellContext& ctx, const PlannedRun& run) {
   const PlanCell& c = *run.cell;
-  fs::path dir = ctx.campaign_dir / "runs" / fmt::format("{}-{}-r{}-model-{}-{}", utc_compact(), run.seed, run.index,
-                                                         c.variant, c.scheduler);
-  fs::create_directories(dir);
+  std::string name = fmt::format("{}-{}-r{}-model-{}-{}", utc_compact(), run.seed, run.index, c.variant, c.scheduler);
+  // A resume within the second of the kill runs the same index with the same seed: a
+  // new directory (as RunDir makes them), so the cut run's stays as it was left.
+  fs::create_directories(ctx.campaign_dir / "runs");
+  fs::path dir;
+  for (int n = 0;; n++) {
+    dir = ctx.campaign_dir / "runs" / (n == 0 ? name : fmt::format("{}.{}", name, n));
+    if (fs::create_directory(dir)) break;
+  }
   auto argv = model_argv(ctx, c, run.seed, dir);
   std::string cmd;
   for (auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
-  if (int e = write_file(dir / "command", cmd + "\n"); e == ENOSPC)
+  // "running" until it ends, as a guest run's: a directory the orchestrator's death cut
+  // short says so (cut_runs.hpp marks it on --resume).
+  nlohmann::json running = {{"result", "running"}, {"seed", run.seed}, {"started", utc_iso8601()}};
+  if (write_file(dir / "command", cmd + "\n") == ENOSPC || write_file(dir / "result.json", running.dump(2) + "\n") == ENOSPC)
     throw std::runtime_error(fmt::format("cannot write in {}: the disk is full; no run started", dir.string()));
   double t0 = mono_seconds();
   // dfs has no time limit of its own; the others get a minute's grace past theirs.

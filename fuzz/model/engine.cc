@@ -10,6 +10,7 @@
 #include "pcirig/model/run.h"
 #include "model/callers.h"
 #include "model/internal.h"
+#include "pcirig/model/pci.h"
 
 namespace pcirig::model {
 namespace {
@@ -58,10 +59,17 @@ void oops(ReportKind kind, std::string title, std::string body) {
 }
 
 bool warn_on(bool cond, const char* cond_text, const char* fn, int line) {
-  if (cond)
-    oops(ReportKind::warn, std::string("WARNING in ") + fn,
-         std::string("WARNING: CPU: 0 PID: ") + std::to_string(current->pid) + " at drivers/pci/access.c " + fn +
-             "\nWARN_ON(" + cond_text + ")\nCall Trace:\n " + stack_string(current));
+  if (cond) {
+    std::string body = std::string("WARNING: CPU: 0 PID: ") + std::to_string(current->pid) + " at drivers/pci/access.c " +
+                       fn + "\nWARN_ON(" + cond_text + ")\nCall Trace:\n " + stack_string(current);
+    // As KASAN names who freed an object: the bit this task just read was cleared
+    // by another task, whose stack is the half of the story the WARN does not show.
+    const bitfield* bf = current->m.last_read;
+    if (bf && bf->last_clearer && bf->last_clearer != current)
+      body += std::string("\n\n") + bf->name + " last cleared by " + task_tag(bf->last_clearer) + ":\n " +
+              bf->cleared_in.str();
+    oops(ReportKind::warn, std::string("WARNING in ") + fn, std::move(body));
+  }
   return cond;
 }
 
@@ -96,6 +104,20 @@ std::string title_func(const task_struct* t, bool memory_error) {
 std::string stack_string(const task_struct* t) {
   if (!t) return {};
   return stack_string(std::span<const char* const>(t->m.stack));
+}
+
+Frames Frames::of(const task_struct* t) {
+  Frames fr;
+  const auto& st = t->m.stack;
+  std::size_t k = std::min(st.size(), MAX);
+  std::copy(st.end() - std::ptrdiff_t(k), st.end(), fr.f.begin());
+  fr.n = std::uint8_t(k);
+  fr.cut = st.size() > k;
+  return fr;
+}
+
+std::string Frames::str() const {
+  return stack_string(std::span<const char* const>(f.data(), n)) + (cut ? " <- ..." : "");
 }
 
 std::string stack_string(std::span<const char* const> frames) {

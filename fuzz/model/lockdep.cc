@@ -47,28 +47,10 @@ std::uint8_t calc_dep(int prev_read, int next_read) {
 // Kept for the report that may never come, so frames, not text: formatting a
 // stack on every new dependency of every run was a tenth of libFuzzer's time.
 struct Edge {
-  static constexpr std::size_t MAX_FRAMES = 16;
   int task = -1;
-  std::array<const char*, MAX_FRAMES> frames{};  // the acquirer's innermost frames when first seen, outermost first
-  std::uint8_t n_frames = 0;
-  bool cut = false;        // the stack was deeper than MAX_FRAMES
+  Frames where;            // the acquirer's stack when first seen
   bool held_read = false;  // the holder held the earlier lock for read
-  std::string where() const {
-    return stack_string(std::span<const char* const>(frames.data(), n_frames)) + (cut ? " <- ..." : "");
-  }
 };
-
-Edge edge_from(const task_struct* t, bool held_read) {
-  Edge e;
-  e.task = t->m.id;
-  const auto& st = t->m.stack;
-  std::size_t n = std::min(st.size(), Edge::MAX_FRAMES);
-  std::copy(st.end() - std::ptrdiff_t(n), st.end(), e.frames.begin());
-  e.n_frames = std::uint8_t(n);
-  e.cut = st.size() > n;
-  e.held_read = held_read;
-  return e;
-}
 
 // Usage bits (lockdep's LOCK_ENABLED_*: taken with interrupts on), per class.
 enum : std::uint8_t { USED_WRITE = 1, USED_READ = 2 };
@@ -232,7 +214,7 @@ void lockdep_check_acquire(lock_base* l, int read, bool trylock, bool irqs_off, 
       const Edge& e = graph().info[x][y];
       body += "\n-> #" + std::to_string(i - 1) + " " + lock_name(classes()[y]) + ":\n   " +
               dep_types(graph().dep[x][y]) + " taken while holding " + classes()[x]->name + (e.held_read ? " (read)" : "") +
-              " by " + (e.task >= 0 ? "T" + std::to_string(e.task) : "?") + " in " + e.where() + "\n";
+              " by " + (e.task >= 0 ? "T" + std::to_string(e.task) : "?") + " in " + e.where.str() + "\n";
     }
     body += "\nother info that might help us debug this:\n";
     body += " Chain exists of:\n   ";
@@ -246,7 +228,7 @@ void lockdep_check_acquire(lock_base* l, int read, bool trylock, bool irqs_off, 
     if (!known) oops(r.kind, std::move(r.title), std::move(r.body));
     if (!world().known_lockdep) world().known_lockdep = known->name;
   }
-  if (!graph().dep[a][b]) graph().info[a][b] = edge_from(t, prev->mode != 0);
+  if (!graph().dep[a][b]) graph().info[a][b] = Edge{t->m.id, Frames::of(t), prev->mode != 0};
   graph().dep[a][b] |= bit;
 }
 

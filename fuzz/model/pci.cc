@@ -81,6 +81,7 @@ void pci_dev::init(int i) {
   bitfield_word = 0;
   block_cfg_access.last_setter = nullptr;
   msi_enabled.last_setter = nullptr;
+  block_cfg_access.last_clearer = msi_enabled.last_clearer = nullptr;
   dev.mutex = mutex{};
   dev.mutex.init(name_of(i, F_MUTEX), nullptr, true);  // device_lock: novalidate class
   cfg_access_sem = rw_semaphore{};
@@ -178,6 +179,7 @@ void vfio_device_request(vfio_pci_core_device* vdev) {
 unsigned int BitLoad::await_resume() const {
   // data_race(): intentionally racy, KCSAN does not look at it.
   if (!marked) kcsan_access(bf->word, sizeof(*bf->word), false, false, p.fn);
+  current->m.last_read = bf;
   return (*bf->word & bf->mask) ? 1u : 0u;
 }
 
@@ -189,6 +191,7 @@ void BitStore::await_resume() const {
   kcsan_access(bf->word, sizeof(*bf->word), true, false, p.fn);
   *bf->word = w;
   bf->last_setter = value ? current : nullptr;
+  if (!value) bf->last_clearer = current, bf->cleared_in = Frames::of(current);
 }
 
 static void check_user_access(pci_dev* dev, const char* what) {

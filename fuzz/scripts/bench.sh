@@ -65,7 +65,7 @@ lf_trial() {  # variant row-name seed-dir trial
   if [ -n "$c" ]; then
     found=1
     local line
-    line=$("$model" repro --variant "$v" -q "$c" | head -1 || true)  # exits 1 on a report
+    line=$("$model" repro --variant "$v" --skip-known -q "$c" | head -1 || true)  # exits 1 on a report; known findings passed over, as in the trial
     kind=${line%%: *}
     title=${line#*: }
   fi

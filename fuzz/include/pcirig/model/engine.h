@@ -72,8 +72,19 @@ struct Halt {};
 std::string title_func(const task_struct* t, bool memory_error = false);
 // "func <- caller <- ..." for report bodies.
 std::string stack_string(const task_struct* t);
-// The same from frames kept earlier, outermost first (lockdep's dependency edges).
+// The same from frames kept earlier, outermost first.
 std::string stack_string(std::span<const char* const> frames);
+
+// A task's innermost frames, kept for a report that may never come (lockdep's
+// dependency edges, a bitfield's last clear): pointers, formatted only in a report.
+struct Frames {
+  static constexpr std::size_t MAX = 16;
+  std::array<const char*, MAX> f{};
+  std::uint8_t n = 0;
+  bool cut = false;  // the stack was deeper than MAX
+  static Frames of(const task_struct* t);
+  std::string str() const;
+};
 
 // Objects that live in a task's frame (wait entries, bookmarks): registered
 // when constructed, marked dead when the frame dies (registry.cc).

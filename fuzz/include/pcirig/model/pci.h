@@ -19,6 +19,7 @@
 #include <cstdint>
 
 #include "pcirig/model/co.h"
+#include "pcirig/model/engine.h"
 #include "pcirig/model/list.h"
 #include "pcirig/model/locks.h"
 #include "pcirig/model/sched.h"
@@ -39,6 +40,8 @@ struct bitfield {
   unsigned long mask;
   const char* name;
   const task_struct* last_setter = nullptr;  // model: who set it (protocol oracle)
+  const task_struct* last_clearer = nullptr;  // model: who cleared it last, and where (WARN reports)
+  Frames cleared_in{};
 };
 
 struct device {

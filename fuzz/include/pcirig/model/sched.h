@@ -47,6 +47,7 @@ struct task_struct {
     VClock vc{};                         // happens-before clock (KCSAN oracle)
     VClock wake_vc{};                    // clock handed over by try_to_wake_up
     std::uint64_t slept_at = 0;          // step of the last schedule() with state != RUNNING
+    const struct bitfield* last_read = nullptr;  // the last bitfield READ (a WARN_ON's operand)
   } m;
 };
 

@@ -36,6 +36,7 @@ std::string task_tag(const task_struct* t) {
 void park(std::coroutine_handle<> h, const Point& p) noexcept {
   current->m.leaf = h;
   current->m.pending = p;
+  current->m.last_read = nullptr;  // a bitfield READ sets it again as it resumes: a WARN_ON's operand
 }
 
 void frame_push(const char* fn) noexcept {

@@ -13,19 +13,13 @@
 #include "pcirig/model/run.h"
 #include "pcirig/model/schedulers.h"
 #include "tools/speed.h"
+#include "util/median.hpp"
 
 using namespace pcirig::model;
 using json = nlohmann::json;
 
 namespace pcirig::tools {
 namespace {
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 const char* k3 = "reset:0,reset:0;config_read:0;config_read:0,perf_read:0:1";
 

@@ -6,18 +6,14 @@
 #include <sstream>
 #include <vector>
 
+#include "util/median.hpp"
+
 using json = nlohmann::json;
 
 namespace pcirig::tools {
 namespace {
 
 constexpr double kTargetPerExec = 2.0;
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 }  // namespace
 

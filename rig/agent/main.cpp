@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "agent_port.hpp"
+#include "disk_announcements.hpp"
 #include "exec_command.hpp"
 #include "settle.hpp"
 #include "uevent_watch.hpp"
@@ -63,6 +64,9 @@ class Agent {
   int run() {
     start_ = Clock::now();
     devices_ = list_pci_devices(opt_.root);
+    std::vector<std::string> bdfs;
+    for (const auto& d : devices_) bdfs.push_back(d.bdf);
+    disks_.baseline(present_disks(opt_.root), bdfs);  // after the uevent socket opened: nothing falls between
     board_.publish(devices_);
     utsname u{};
     ::uname(&u);
@@ -84,7 +88,11 @@ class Agent {
                        {uevents_.fd(), POLLIN, 0}};
       pollfd& p = fds[0];
       int n = ::poll(fds, uevents_.fd() >= 0 ? 2 : 1, std::max(timeout, 0));
-      if (n > 0 && (fds[1].revents & POLLIN) && uevents_.drain()) next_scan = Clock::now();
+      if (n > 0 && (fds[1].revents & POLLIN)) {
+        auto d = uevents_.drain([this](const Uevent& u) { disks_.note(u); });
+        if (d.lost) disks_.lost();
+        if (d.pci || d.lost) next_scan = Clock::now();
+      }
       if (n > 0 && (p.revents & POLLHUP)) {
         // Host side not connected: nothing to read; wait for the next tick
         // instead of spinning on POLLHUP.
@@ -159,9 +167,10 @@ class Agent {
     } else if (auto* st = std::get_if<SettleCmd>(&cmd.body)) {
       // Waits up to its limit, so it runs beside the loop, as exec does.
       std::thread([this, id = cmd.id, limit = st->limit_ms]() {
-        SettleResult r = settle_storage(opt_.root, std::chrono::milliseconds(limit));
+        SettleResult r = settle_storage(opt_.root, std::chrono::milliseconds(limit), uevents_.fd() >= 0 ? &disks_ : nullptr);
         Json reply = reply_ok(id);
         reply["settled"] = r.settled;
+        reply["by"] = r.by;
         reply["waited_ms"] = r.waited_ms;
         reply["busy"] = r.busy;
         port_.send(reply);
@@ -196,7 +205,8 @@ class Agent {
   ErrorNotes notes_;
   Workload workload_;
   std::vector<PciDevice> devices_;
-  UeventWatch uevents_;  // a PCI uevent brings the next bus scan forward
+  UeventWatch uevents_;       // a PCI uevent brings the next bus scan forward
+  DiskAnnouncements disks_;  // a disk's add uevent: its partition scan is over (settle)
   Clock::time_point start_;
   bool host_connected_ = false;
 };

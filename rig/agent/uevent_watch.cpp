@@ -5,21 +5,31 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 
 namespace pcirig::agent {
 
-bool uevent_is_pci(std::string_view msg) {
-  // Fields are NUL-separated; the first is ACTION@DEVPATH.
-  constexpr std::string_view key = "SUBSYSTEM=pci";
-  for (std::size_t pos = 0; pos < msg.size();) {
+Uevent parse_uevent(std::string_view msg) {
+  Uevent u;
+  // Fields are NUL-separated; the first, ACTION@DEVPATH, is not KEY=VALUE and is skipped.
+  std::size_t pos = msg.find('\0');
+  while (pos != std::string_view::npos && pos < msg.size()) {
+    pos++;
     std::size_t end = msg.find('\0', pos);
-    if (end == std::string_view::npos) end = msg.size();
-    if (msg.substr(pos, end - pos) == key) return true;
-    pos = end + 1;
+    std::string_view f = msg.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+    auto value = [&](std::string_view key, std::string_view& out) {
+      if (f.size() > key.size() && f.substr(0, key.size()) == key && f[key.size()] == '=') out = f.substr(key.size() + 1);
+    };
+    value("ACTION", u.action);
+    value("SUBSYSTEM", u.subsystem);
+    value("DEVTYPE", u.devtype);
+    value("DEVNAME", u.devname);
+    value("DEVPATH", u.devpath);
+    pos = end;
   }
-  return false;
+  return u;
 }
+
+bool uevent_is_pci(std::string_view msg) { return parse_uevent(msg).subsystem == "pci"; }
 
 UeventWatch::UeventWatch() {
   fd_ = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
@@ -37,21 +47,23 @@ UeventWatch::~UeventWatch() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-bool UeventWatch::drain() {
-  bool pci = false;
+UeventWatch::Drained UeventWatch::drain(const std::function<void(const Uevent&)>& each) {
+  Drained d;
   char buf[8192];  // a uevent is at most UEVENT_BUFFER_SIZE (2048) plus its header
   for (;;) {
     ssize_t n = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (errno == ENOBUFS) {  // the queue overflowed: some were dropped
-        pci = true;
+      if (errno == ENOBUFS) {
+        d.lost = true;
         continue;
       }
-      return pci;  // EAGAIN, or a broken socket the tick stands in for
+      return d;  // EAGAIN, or a broken socket the tick stands in for
     }
-    if (n == 0) return pci;
-    if (uevent_is_pci(std::string_view(buf, std::size_t(n)))) pci = true;
+    if (n == 0) return d;
+    Uevent u = parse_uevent(std::string_view(buf, std::size_t(n)));
+    if (u.subsystem == "pci") d.pci = true;
+    each(u);
   }
 }
 

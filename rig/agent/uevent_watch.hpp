@@ -1,14 +1,22 @@
-// The kernel's uevents (NETLINK_KOBJECT_UEVENT), so that the agent rescans the
-// bus as soon as a PCI device comes, goes or (un)binds instead of at its next
-// 100 ms tick. A kernel without netlink gives no socket; the tick remains.
+// The kernel's uevents (NETLINK_KOBJECT_UEVENT): a PCI one makes the agent rescan
+// the bus at once instead of at its next 100 ms tick, and a disk's add tells
+// settle that its partition scan is over (disk_announcements.hpp). A kernel
+// without netlink gives no socket; the tick and settle's calm remain.
 #pragma once
 #include <cstddef>
+#include <functional>
 #include <string_view>
 
 namespace pcirig::agent {
 
-// Whether one uevent message ("ACTION@DEVPATH\0KEY=VALUE\0...") is about the PCI
-// bus: SUBSYSTEM=pci. The message is the kernel's, but read as untrusted bytes.
+// The fields of one message ("ACTION@DEVPATH\0KEY=VALUE\0..."); absent ones are
+// empty. The message is the kernel's, but read as untrusted bytes.
+struct Uevent {
+  std::string_view action, subsystem, devtype, devname, devpath;
+};
+Uevent parse_uevent(std::string_view msg);
+
+// Whether one message is about the PCI bus: SUBSYSTEM=pci.
 bool uevent_is_pci(std::string_view msg);
 
 class UeventWatch {
@@ -19,9 +27,13 @@ class UeventWatch {
   UeventWatch& operator=(const UeventWatch&) = delete;
 
   int fd() const { return fd_; }
-  // Reads every queued message; true if one was about PCI, or if messages
-  // were lost (ENOBUFS), which could have been.
-  bool drain();
+
+  struct Drained {
+    bool pci = false;   // a message was about PCI
+    bool lost = false;  // the queue overflowed (ENOBUFS): messages were dropped
+  };
+  // Reads every queued message and hands each to `each`.
+  Drained drain(const std::function<void(const Uevent&)>& each);
 
  private:
   int fd_ = -1;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <sstream>
 
 #include "config/topology.hpp"
 #include "images/kernel_image.hpp"
@@ -348,6 +349,14 @@ TEST(Guest, SnapshotTakenRestoredAndNeverStale) {
   EXPECT_GE(b.result["agent"]["pci_adds"].get<int64_t>(), 1) << b.result["agent"];
   EXPECT_NE(read_file_text(b.run_dir / "qemu.cmdline").find("-incoming"), std::string::npos);
   EXPECT_NE(read_file_text(b.run_dir / "journal.jsonl").find("\"snapshot_restored\""), std::string::npos);
+  // The kernel announced the nvme's disk after its partition scan, and that settled it:
+  // no calm waited out (rig/agent/disk_announcements.hpp).
+  nlohmann::json settle;
+  std::istringstream journal(read_file_text(b.run_dir / "journal.jsonl"));
+  for (std::string line; std::getline(journal, line);)
+    if (auto e = nlohmann::json::parse(line, nullptr, false); e.is_object() && e.value("ev", "") == "settle") settle = e;
+  EXPECT_EQ(settle.value("settled", false), true) << settle;
+  EXPECT_EQ(settle.value("by", ""), "announcements") << settle;
 
   // Another tuple (less memory): a snapshot of its own, never the first one.
   SessionOptions c = snapshot_options(768, snaps);

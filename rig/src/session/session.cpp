@@ -378,6 +378,7 @@ asio::awaitable<bool> SessionImpl::settle() {
   }
   json ev = json::object();
   ev["settled"] = settled;
+  if (r.ok && m.is_object() && m.contains("by") && m["by"].is_string()) ev["by"] = m["by"].get<std::string>().substr(0, 20);
   ev["seconds"] = mono_seconds() - t0;
   ev["busy"] = busy;
   run_->journal("settle", ev);

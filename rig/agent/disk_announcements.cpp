@@ -26,10 +26,13 @@ void DiskAnnouncements::baseline(const std::vector<std::string>& disks, const st
 }
 
 void DiskAnnouncements::note(const Uevent& u) {
-  if (u.subsystem == "pci" && u.action == "remove") {
-    std::string_view bdf = u.devpath.substr(u.devpath.rfind('/') + 1);  // npos + 1: the whole path
-    std::lock_guard<std::mutex> l(m_);
-    pci_before_.erase(std::string(bdf));
+  if (u.subsystem == "pci") {  // an add, a bind, a remove: news for a settle waiting on a function
+    {
+      std::lock_guard<std::mutex> l(m_);
+      if (u.action == "remove") pci_before_.erase(std::string(u.devpath.substr(u.devpath.rfind('/') + 1)));  // npos + 1: all
+      generation_++;
+    }
+    news_.notify_all();
     return;
   }
   if (u.subsystem != "block" || u.devtype != "disk" || u.devname.empty()) return;

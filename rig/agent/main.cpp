@@ -167,7 +167,11 @@ class Agent {
     } else if (auto* st = std::get_if<SettleCmd>(&cmd.body)) {
       // Waits up to its limit, so it runs beside the loop, as exec does.
       std::thread([this, id = cmd.id, limit = st->limit_ms]() {
-        SettleResult r = settle_storage(opt_.root, std::chrono::milliseconds(limit), uevents_.fd() >= 0 ? &disks_ : nullptr);
+        // With uevents, what settles storage wakes the wait (a disk's add, a bind), so
+        // looks can be sparse: each is guest CPU that the probe it waits for needs.
+        bool heard = uevents_.fd() >= 0;
+        SettleResult r = settle_storage(opt_.root, std::chrono::milliseconds(limit), heard ? &disks_ : nullptr,
+                                        std::chrono::milliseconds(50), std::chrono::milliseconds(heard ? 50 : 10));
         Json reply = reply_ok(id);
         reply["settled"] = r.settled;
         reply["by"] = r.by;

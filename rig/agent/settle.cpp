@@ -1,11 +1,11 @@
 #include "settle.hpp"
 
-#include "pci_devices.hpp"
-
 #include <optional>
 #include <regex>
 #include <system_error>
 #include <thread>
+
+#include "pci_devices.hpp"
 
 namespace pcirig::agent {
 
@@ -61,8 +61,9 @@ StorageLook look_at_storage(const SysfsRoot& root, const DiskAnnouncements* disk
     if (*state != "live") look.busy.push_back(name + ": state " + *state);
     else if (ns.empty()) look.busy.push_back(name + ": no namespace yet");
     // A namespace whose disk is not under /sys/block yet: /sys/block below will not see it.
+    // (A path, nvmeXcYnZ, is a hidden disk: never announced.)
     for (const auto& n : ns)
-      if (!fs::exists(root.root / "sys/block" / n, ec) && n.find('c') == std::string::npos &&
+      if (n.find('c') == std::string::npos && !fs::exists(root.root / "sys/block" / n, ec) &&
           known(disks, n) == Known::unannounced)
         look.busy.push_back(n + ": partition scan to come");
   }

@@ -283,3 +283,25 @@ TEST(AgentSettle, AStorageFunctionThatCameWithoutADriverYetIsBusyUntilBound) {
   ASSERT_EQ(look.busy.size(), 1u);
   EXPECT_EQ(look.busy[0], "nvme0: state connecting");
 }
+
+// A bind's uevent wakes a settle waiting on the function: looks can be sparse.
+TEST(AgentSettle, ABindUeventEndsTheWaitBeforeTheNextLookIsDue) {
+  FakeSysfs f;
+  DiskAnnouncements disks;
+  disks.baseline({}, {});
+  auto dev = f.add_device("0000:03:00.0", "0x1af4", "0x1042", "0x010000");  // virtio-blk, no driver yet
+  std::thread bind([&] {
+    std::this_thread::sleep_for(50ms);
+    fs::create_directories(f.root() / "sys/bus/pci/drivers/virtio-pci");
+    fs::create_symlink("../../drivers/virtio-pci", dev / "driver");
+    Uevent u;
+    u.action = "bind", u.subsystem = "pci", u.devpath = "/devices/pci0000:00/0000:00:02.0/0000:03:00.0";
+    disks.note(u);
+  });
+  // Looks 10 s apart and a limit of 5 s: only the uevent can end this settled.
+  auto r = settle_storage(SysfsRoot{f.root()}, 5000ms, &disks, 50ms, 10000ms);
+  bind.join();
+  EXPECT_TRUE(r.settled);
+  EXPECT_STREQ(r.by, "announcements");
+  EXPECT_EQ(r.looks, 2);
+}

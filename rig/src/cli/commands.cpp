@@ -6,12 +6,11 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <limits>
-#include <map>
 
+#include "bench/control_bench.hpp"
+#include "bench/rig_bench.hpp"
 #include "campaign/bench_nightly_run.hpp"
 #include "campaign/campaign.hpp"
 #include "campaign/merge.hpp"
@@ -24,61 +23,23 @@
 #include "history/history_text.hpp"
 #include "hotplug/injector.hpp"
 #include "images/kernel_image.hpp"
-#include "qemu/accel_probe.hpp"
 #include "repro/bench_repro.hpp"
 #include "repro/bundle.hpp"
 #include "repro/repro_command.hpp"
+#include "session/run_summary.hpp"
 #include "session/session.hpp"
 #include "util/duration.hpp"
-#include "util/median.hpp"
 #include "util/line_log.hpp"
 
 namespace fs = std::filesystem;
 namespace pcirig {
 namespace {
 
-nlohmann::json medians_by_kind(const std::map<std::string, std::vector<double>>& by_kind) {
-  nlohmann::json j = nlohmann::json::object();
-  for (const auto& [kind, v] : by_kind) j[kind] = median(v);
-  return j;
-}
-
 Topology load_config(const std::string& config) {
   return config.empty() ? load_default_topology() : load_topology_file(resolve_topology(config));
 }
 
 fs::path default_runs_dir() { return repo_root() / "runs"; }
-
-void print_summary(const SessionOutcome& o) {
-  const auto& r = o.result;
-  fmt::print("pcirig: {} -> {} (exit {})\n", o.run_dir.string(), r.value("result", "?"), o.exit_code);
-  fmt::print("  seed {}  accel {}  kernel {} {}  ready {:.2f} s  ran {:.1f} s\n", r.value("seed", uint64_t(0)),
-             r.value("accel", ""), r["kernel"].value("name", ""), r["kernel"].value("release", ""),
-             r.value("ready_seconds", -1.0), r.value("run_seconds", 0.0));
-  if (r.contains("hotplug")) {
-    const auto& h = r["hotplug"];
-    auto ms = [](const std::vector<double>& v) { return v.empty() ? std::string("-") : fmt::format("{:.0f} ms", median(v)); };
-    fmt::print("  hot-plug: {} plugged, {} unplugged, {} unplug timeouts, {} plug failures; median plug {}, unplug {}\n",
-               h.value("plugged", 0), h.value("unplugged", 0), h.value("unplug_timeouts", 0), h.value("plug_failures", 0),
-               ms(o.hotplug.plug_ms), ms(o.hotplug.unplug_ms));
-  }
-  if (r.contains("agent")) {
-    const auto& a = r["agent"];
-    // Rates need two stats samples; a run that crashed within a second has none.
-    auto rate = [](const std::vector<double>& v) { return v.empty() ? std::string("-") : fmt::format("{:.0f}", median(v)); };
-    fmt::print("  guest: {} config reads ({}/s median), {} resets ({}/s), {} vfio cycles, {} ENODEV\n",
-               a.value("config_reads", 0), rate(o.reads_per_s), a.value("resets", 0), rate(o.resets_per_s),
-               a.value("vfio_cycles", 0), a.value("enodev", 0));
-  }
-  if (r.contains("crash"))
-    fmt::print("  CRASH: {}{}\n", r["crash"].value("title", ""), r["crash"].value("corrupted", false) ? " (corrupted)" : "");
-  if (r.contains("infra")) {
-    fmt::print("  INFRA: {} {}\n", r["infra"].value("kind", ""), r["infra"]["detail"].dump());
-    std::string tail = r["infra"].value("stderr_tail", "");
-    if (!tail.empty()) fmt::print("  qemu stderr: {}\n", tail.substr(tail.size() > 400 ? tail.size() - 400 : 0));
-  }
-  std::fflush(stdout);  // a bench's log, piped to a file, shows each run as it ends
-}
 
 struct Common {
   std::string config, duration, kernel = "debian", accel, runs_dir, hotplug;
@@ -145,7 +106,7 @@ int cmd_stress(const Common& c, bool bundle_with_kernel) {
   if (c.check_only) return cmd_check(c);
   SessionOptions o = make_options(c);
   auto out = run_session(o);
-  print_summary(out);
+  print_run_summary(out);
   leave_crash_bundle(out.run_dir, out.result, bundle_with_kernel);
   return out.exit_code;
 }
@@ -162,185 +123,42 @@ int cmd_history(const std::string& db, bool json) {
   return 0;
 }
 
-int cmd_bench_rig(const Common& c, const std::string& json_out, int boots) {
-  if (c.check_only) return cmd_check(c);
-  nlohmann::json j;
-  SessionOptions base = make_options(c);
-  base.status_line = false;
-  if (c.duration.empty()) base.topo.duration_s = 60;
-  base.topo.hotplug.enabled = true;
-  // KVM launch-to-user-space, when KVM works here at all.
-  std::string why;
-  double kvm = probe_boot("kvm", base.image.kernel, base.image.initramfs, 20, why);
-  j["ready_seconds_kvm"] = kvm > 0 ? nlohmann::json(kvm) : nlohmann::json(nullptr);
-  j["kvm_probe"] = why;
-  // Launch-to-ready varies by a second from boot to boot under TCG (how the two
-  // vCPUs take turns): the median over short boots of the same topology, plus
-  // the two storm runs' boots. A clean boot's run directory is not kept.
-  // Cold boots and restores from the tuple's snapshot (docs/rig.md "Snapshots") are
-  // counted apart; a boot that took the snapshot counts as neither.
-  std::vector<double> ready, guest_uptime, ready_snapshot, restore_only;
-  auto add_ready = [&](const SessionOutcome& out) {
-    if (out.ready_seconds <= 0) return;
-    if (out.start_mode == "cold") {
-      ready.push_back(out.ready_seconds);
-      if (out.ready_guest_uptime > 0) guest_uptime.push_back(out.ready_guest_uptime);
-    } else if (out.start_mode == "snapshot") {
-      ready_snapshot.push_back(out.ready_seconds);
-      restore_only.push_back(out.result["start"].value("restore_seconds", -1.0));
-    }
-  };
-  for (bool snapshot : {false, true}) {
-    for (int b = 0; b < boots + (snapshot ? 1 : 0); b++) {
-      SessionOptions o = base;
-      o.topo.hotplug.enabled = false;
-      o.topo.duration_s = 1;
-      o.snapshot = snapshot;
-      o.tag = "bench-boot";
-      auto out = run_session(o);
-      add_ready(out);
-      fmt::print("boot {}/{}: {} ready {:.2f} s (guest uptime {:.2f} s)\n", b + 1, boots, out.start_mode, out.ready_seconds,
-                 out.ready_guest_uptime);
-      if (snapshot && out.start_mode == "cold") j["snapshot_why_cold"] = out.result["start"];
-      if (out.exit_code == 0) std::filesystem::remove_all(out.run_dir);
-    }
-  }
-  std::vector<double> cpu, rss;
-  for (std::string flavour : {"acpi", "native"}) {
-    SessionOptions o = base;
-    o.topo.hotplug.flavour = flavour;
-    o.tag = "bench-" + flavour;
-    auto out = run_session(o);
-    print_summary(out);
-    double minutes = out.storm_seconds / 60.0;
-    add_ready(out);
-    if (flavour == "acpi") {
-      j["accel"] = out.result.value("accel", "");
-      j["plug_ms"] = median(out.hotplug.plug_ms);
-      j["unplug_ms_acpi"] = median(out.hotplug.unplug_ms);
-      // Which kinds make the median: nvme's teardown is often several times virtio-net's.
-      j["unplug_ms_acpi_by_kind"] = medians_by_kind(out.hotplug.unplug_ms_by_kind);
-      j["cycles_per_minute"] = minutes > 0 ? out.hotplug.unplugged / minutes : 0;
-      j["config_reads_per_second"] = median(out.reads_per_s);
-      j["resets_per_second"] = median(out.resets_per_s);
-      j["acpi_run"] = out.run_dir.string();
-      j["acpi_result"] = out.result.value("result", "");
-    } else {
-      j["unplug_ms_native"] = median(out.hotplug.unplug_ms);
-      j["unplug_ms_native_by_kind"] = medians_by_kind(out.hotplug.unplug_ms_by_kind);
-      j["plug_ms_native"] = median(out.hotplug.plug_ms);
-      j["cycles_per_minute_native"] = minutes > 0 ? out.hotplug.unplugged / minutes : 0;
-      j["native_run"] = out.run_dir.string();
-      j["native_result"] = out.result.value("result", "");
-    }
-    cpu.push_back(out.cpu_percent);
-    rss.push_back(out.rss_mb);
-  }
-  j["ready_seconds"] = median(ready);
-  j["ready_seconds_all"] = ready;
-  j["ready_seconds_snapshot"] = median(ready_snapshot);
-  j["ready_seconds_snapshot_all"] = ready_snapshot;
-  // Of which: loading the snapshot until the guest runs (the rest: QEMU's start, the
-  // agent's answer, and plugging the cold devices a snapshot cannot hold).
-  j["restore_seconds_snapshot"] = median(restore_only);
-  // The guest's uptime at ready: the rest of ready_seconds is QEMU start-up and firmware.
-  j["ready_guest_uptime_seconds"] = median(guest_uptime);
-  j["orchestrator_cpu_percent"] = median(cpu);
-  j["orchestrator_rss_mb"] = *std::max_element(rss.begin(), rss.end());
-  j["duration_seconds_per_flavour"] = base.topo.duration_s;
+// A bench's figures: printed, and written to --json when given.
+void emit_json(const nlohmann::json& j, const std::string& json_out) {
   std::string text = j.dump(2) + "\n";
   fmt::print("{}", text);
   if (!json_out.empty() && write_file(json_out, text) != 0) throw std::runtime_error("cannot write " + json_out);
+}
+
+int cmd_bench_rig(const Common& c, const std::string& json_out, int boots) {
+  if (c.check_only) return cmd_check(c);
+  RigBenchOptions o;
+  o.base = make_options(c);
+  if (c.duration.empty()) o.base.topo.duration_s = 60;
+  o.boots = boots;
+  emit_json(bench_rig(o), json_out);
   return 0;
 }
 
 int cmd_bench_control(Common c, const std::string& json_out, int runs, double fixed_seconds, double crash_limit) {
   if (c.config.empty()) c.config = "reset-heavy";
   if (c.check_only) return cmd_check(c);
-  nlohmann::json j;
-  // regression: each run until it crashes or crash_limit passes, from a cold boot and
-  // from the tuple's snapshot in turn (same seed), so both meet the same host load.
-  struct ModeFigures {
-    std::vector<double> times;       // crashed runs only
-    std::vector<double> all_times;   // every run; one that did not crash counts as never (infinity)
-    std::vector<std::string> titles;
-    int runs = 0, crashed = 0;
-  };
-  std::map<std::string, ModeFigures> modes;  // "cold", "snapshot"
-  bool interrupted = false;
-  for (int i = 0; i < runs && !interrupted; i++) {
-    for (bool snapshot : {false, true}) {
-      Common one = c;
-      one.kernel = "regression";
-      if (c.seed) one.seed = *c.seed + uint64_t(i);
-      SessionOptions o = make_options(one);
-      o.topo.duration_s = crash_limit;
-      o.status_line = false;
-      o.snapshot = snapshot && o.snapshot;
-      o.tag = "control-regression";
-      auto out = run_session(o);
-      print_summary(out);
-      if (out.exit_code == 2 && out.result.value("end_cause", "") == "interrupted") {
-        interrupted = true;  // Ctrl-C ends the bench; the cut-short run counts for nothing
-        break;
-      }
-      // A run that had to take the snapshot first still booted cold.
-      ModeFigures& m = modes[out.start_mode == "snapshot" ? "snapshot" : "cold"];
-      m.runs++;
-      if (out.exit_code == 1) {
-        m.crashed++;
-        m.times.push_back(out.result.value("run_seconds", 0.0));
-        m.all_times.push_back(m.times.back());
-        m.titles.push_back(out.result["crash"].value("title", ""));
-      } else {
-        m.all_times.push_back(std::numeric_limits<double>::infinity());
-      }
-    }
-  }
-  // The median is over all runs: when it lands on a run that never crashed, it is
-  // only known to exceed the crash limit, so it is null with that bound beside it.
-  auto figures = [&](const ModeFigures& m) {
-    double med = median(m.all_times);
-    nlohmann::json med_json = (m.all_times.empty() || std::isinf(med)) ? nlohmann::json(nullptr) : nlohmann::json(med);
-    return nlohmann::json{{"runs", m.runs}, {"crashed", m.crashed},
-                          {"rate", m.runs ? double(m.crashed) / m.runs : 0.0},
-                          {"median_seconds_to_crash", med_json},
-                          {"median_above_seconds", std::isinf(med) ? nlohmann::json(crash_limit) : nlohmann::json(nullptr)},
-                          {"median_over_crashed_seconds", median(m.times)},
-                          {"max_seconds_to_crash", m.times.empty() ? -1 : *std::max_element(m.times.begin(), m.times.end())},
-                          {"titles", m.titles}};
-  };
-  j["regression"] = figures(modes["cold"]);
-  j["regression_snapshot"] = figures(modes["snapshot"]);
-  // fixed: as many runs as fit in fixed_seconds.
-  double total = 0;
-  int fruns = 0, fcrashes = 0;
-  nlohmann::json ftitles = nlohmann::json::array();
-  while (total < fixed_seconds && !interrupted) {
+  ControlBenchOptions o;
+  o.runs = runs, o.fixed_seconds = fixed_seconds, o.crash_limit = crash_limit, o.seed = c.seed;
+  o.session = [&c](const std::string& kernel, std::optional<uint64_t> seed) {
     Common one = c;
-    one.kernel = "fixed";
-    if (c.seed) one.seed = *c.seed + 1000 + uint64_t(fruns);
-    SessionOptions o = make_options(one);
-    o.topo.duration_s = std::min(600.0, fixed_seconds - total);
-    o.status_line = false;
-    o.tag = "control-fixed";
-    auto out = run_session(o);
-    print_summary(out);
-    fruns++;
-    total += std::max(1.0, out.result.value("run_seconds", 0.0));
-    if (out.exit_code == 1) fcrashes++, ftitles.push_back(out.result["crash"].value("title", ""));
-    if (out.exit_code == 2 && out.result.value("end_cause", "") == "interrupted") break;
-  }
-  j["fixed"] = {{"runs", fruns}, {"seconds", total}, {"crashes", fcrashes}, {"titles", ftitles}};
+    one.kernel = kernel;
+    one.seed = seed;
+    return make_options(one);
+  };
+  nlohmann::json j = bench_control(o);
   // What the figures were measured on, so two bench files can be compared.
   Topology measured = load_config(c.config);
   apply_hotplug_option(measured, c.hotplug);
   j["config"] = measured.source;
   j["hotplug"] = measured.hotplug.enabled ? measured.hotplug.flavour : "none";
   j["seed"] = c.seed ? nlohmann::json(*c.seed) : nlohmann::json(nullptr);
-  std::string text = j.dump(2) + "\n";
-  fmt::print("{}", text);
-  if (!json_out.empty() && write_file(json_out, text) != 0) throw std::runtime_error("cannot write " + json_out);
+  emit_json(j, json_out);
   return 0;
 }
 

@@ -12,6 +12,7 @@
 #include "pcirig/model/schedulers.h"
 #include "tools/bench.h"
 #include "tools/check.h"
+#include "tools/seed_corpus.h"
 
 using namespace pcirig::model;
 
@@ -295,39 +296,12 @@ int main(int argc, char** argv) {
       return pcirig::tools::run_check(co);
     }
     if (*seeds) {
-      // Structure only, the schedule is left to the fuzzer: 12 access.c and 12
-      // topology scenarios, each 5 tasks of 3 calls, the calls rotating so that
-      // every call kind (and, for topology calls, every target and task
-      // argument selector) appears. Few and rich on purpose: libFuzzer runs
-      // every seed before it mutates, and shrinks a scenario far more easily
-      // than it grows one (a new task count re-decodes the whole input), so
-      // small two-task seeds cost it hundreds of runs before any contention.
-      // Byte layout: decode_scenario (fuzz/model/scenario.cc).
       std::filesystem::create_directories(seeds_out);
       int n = 0;
-      auto emit = [&](const std::vector<std::uint8_t>& b) {
+      for (const auto& b : pcirig::tools::generic_seed_inputs()) {
         char name[32];
         std::snprintf(name, sizeof name, "seed-%04d", n++);
         std::ofstream(std::filesystem::path(seeds_out) / name, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
-      };
-      constexpr int kTasks = 5, kCalls = 3;
-      for (int k = 0; k < 12; ++k) {  // access.c: dev0, call + 16 * task argument
-        std::vector<std::uint8_t> b{kTasks - 2};
-        for (int t = 0; t < kTasks; ++t) {
-          b.push_back(kCalls - 1);
-          for (int j = 0; j < kCalls; ++j)
-            b.push_back(static_cast<std::uint8_t>((k + (j + 1) * t + j) % N_FUZZ_CALLS + 16 * ((t + 1) % kTasks)));
-        }
-        emit(b);
-      }
-      for (int k = 0; k < 12; ++k) {  // topology: call index + 16 * (target, argument) selector
-        std::vector<std::uint8_t> b{0x80 | (kTasks - 2)};
-        for (int t = 0; t < kTasks; ++t) {
-          b.push_back(kCalls - 1);
-          for (int j = 0; j < kCalls; ++j)
-            b.push_back(static_cast<std::uint8_t>((k * 7 + t * 3 + j * 5) % 16 + 16 * ((k + 2 * t + j) % 16)));
-        }
-        emit(b);
       }
       std::printf("%d seeds in %s\n", n, seeds_out.c_str());
       return 0;

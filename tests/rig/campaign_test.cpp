@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "campaign/campaign_status.hpp"
 #include "campaign/cell_topology.hpp"
@@ -185,6 +187,34 @@ TEST(History, ATitleIsNewInOneCampaignEvenWhenAnotherRecordsAnEarlierRunLater) {
   EXPECT_EQ(titles[0].first_seen, "2026-01-01T00:00:10Z");
   EXPECT_EQ(titles[0].first_campaign, "b");
   fs::remove_all(d);
+}
+
+TEST(History, ManyCampaignsCreatingOneHistoryAtOnceAllOpenIt) {
+  // The file is new, so each opener starts in rollback mode and races the others to WAL
+  // and the schema; SQLite then answers some of them SQLITE_BUSY without waiting.
+  for (int round = 0; round < 20; ++round) {
+    fs::path d = temp_dir("history-race");
+    constexpr int kOpeners = 4;
+    std::atomic<int> arrived{0}, opened{0};
+    std::vector<std::string> errors(kOpeners);
+    std::vector<std::thread> ts;
+    for (int i = 0; i < kOpeners; ++i)
+      ts.emplace_back([&, i] {
+        for (arrived++; arrived < kOpeners;) std::this_thread::yield();  // all open together
+        try {
+          HistoryDb h(d / "h.sqlite");
+          h.begin_campaign({fmt::format("c{}", i), "2026-01-01T00:00:00Z", "plan", "abc", "host", "/x", "", 1});
+          opened++;
+        } catch (const std::exception& e) {
+          errors[i] = e.what();
+        }
+      });
+    for (auto& t : ts) t.join();
+    for (auto& e : errors) EXPECT_EQ(e, "") << "round " << round;
+    ASSERT_EQ(opened, kOpeners) << "round " << round;
+    EXPECT_EQ(HistoryDb(d / "h.sqlite").count("campaigns"), kOpeners);
+    fs::remove_all(d);
+  }
 }
 
 TEST(History, NewTitlesAcrossCampaignsAndIdempotentRecords) {
@@ -642,6 +672,18 @@ TEST(TimeBudget, RoundsRepeatUntilTheTimeIsSpent) {
   EXPECT_NE(order.at(6).seed, order.at(0).seed);          // with a seed of its own
 }
 
+TEST(StatusLine, LongTitlesKeepTheFunctionTheyAreIn) {
+  EXPECT_EQ(short_title("BUG: kernel NULL pointer dereference", 48), "BUG: kernel NULL pointer dereference");
+  EXPECT_EQ(short_title("BUG: unable to handle kernel paging request in __wake_up_common_lock", 48),
+            "BUG: unable to ... in __wake_up_common_lock");  // a word cut is dropped whole
+  auto t = short_title("INFO: task hung in a_function_name_so_long_that_it_cannot_fit_at_all_here", 48);
+  EXPECT_EQ(t, "INFO: task hung in a_function_name_so_long_th...");  // no room: the head alone
+  EXPECT_EQ(t.size(), 48u);
+  EXPECT_LE(short_title("WARNING: CPU: 0 PID: 1 at lib/list_debug.c:62 __list_del_entry_valid", 40).size(), 40u);
+  for (std::size_t max : {16u, 30u, 48u, 80u})
+    EXPECT_LE(short_title("model v4.10: use-after-return: KASAN: stack-use-after-return Read in __wake_up_common", max).size(), max);
+}
+
 TEST(StatusLine, DoneRunningQueuedTimeLeftAndCrashesByTitle) {
   CampaignStatus s;
   s.done = 3, s.running = 2, s.queued = 5;
@@ -651,7 +693,7 @@ TEST(StatusLine, DoneRunningQueuedTimeLeftAndCrashesByTitle) {
   s.crashes["BUG: kernel NULL pointer dereference"] = 1;
   EXPECT_EQ(format_campaign_status(s),
             "[nightly] 3 done, 2 running, 5 queued this round, 7m10s left | 1x BUG: kernel NULL pointer dereference"
-            " | 2x model v4.10: KASAN: use-after-free in __");
+            " | 2x model v4.10: KASAN: ... in __wake_up_common");
   s.left_s = -3;  // past the deadline, runs under way finishing
   s.crashes.clear();
   s.queued = 0;

@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 #include "images/kernel_image.hpp"
 
@@ -26,12 +29,20 @@ CREATE TABLE IF NOT EXISTS crashes(campaign TEXT NOT NULL, idx INTEGER NOT NULL,
 CREATE INDEX IF NOT EXISTS crashes_title ON crashes(title);
 )";
 
+// An SQLite failure with its primary result code, so that a caller can tell a lock
+// held by another campaign (SQLITE_BUSY) from a real fault.
+struct SqliteError : std::runtime_error {
+  SqliteError(int rc, const std::string& what) : std::runtime_error(what), code(rc & 0xff) {}
+  bool busy() const { return code == SQLITE_BUSY || code == SQLITE_LOCKED; }
+  int code;
+};
+
 // A prepared statement, finalized on scope exit.
 class Stmt {
  public:
   Stmt(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK)
-      throw std::runtime_error(fmt::format("history: {}: {}", sqlite3_errmsg(db), sql));
+    if (int rc = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr); rc != SQLITE_OK)
+      throw SqliteError(rc, fmt::format("history: {}: {}", sqlite3_errmsg(db), sql));
   }
   ~Stmt() { sqlite3_finalize(s_); }
   Stmt& bind(int i, const std::string& v) { return check(sqlite3_bind_text(s_, i, v.c_str(), -1, SQLITE_TRANSIENT)); }
@@ -41,7 +52,7 @@ class Stmt {
     int rc = sqlite3_step(s_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    throw std::runtime_error(fmt::format("history: {}", sqlite3_errmsg(db_)));
+    throw SqliteError(rc, fmt::format("history: {}", sqlite3_errmsg(db_)));
   }
   std::string text(int i) {
     auto p = sqlite3_column_text(s_, i);
@@ -72,10 +83,33 @@ HistoryDb::HistoryDb(const fs::path& file) : file_(file.string()) {
   }
   // Another campaign may hold the write lock for a moment: wait for it rather than fail.
   sqlite3_busy_timeout(db_, 60000);
-  exec("PRAGMA journal_mode=WAL");
-  exec("PRAGMA synchronous=FULL");
-  exec(kSchema);
-  add_repro_columns();
+  try {
+    set_up_retrying_busy();
+  } catch (...) {
+    sqlite3_close(db_);
+    throw;
+  }
+}
+
+// Two campaigns creating one history at once: while the new file is still in rollback
+// mode, SQLite answers SQLITE_BUSY without calling the busy handler where waiting could
+// deadlock (a reader upgrading its lock against a writer's pending one). The set-up is
+// idempotent, so it is run again after a pause, within the busy timeout's minute.
+void HistoryDb::set_up_retrying_busy() {
+  using namespace std::chrono;
+  auto deadline = steady_clock::now() + 60s;
+  for (auto pause = 5ms;; pause = std::min(pause * 2, milliseconds(250))) {
+    try {
+      exec("PRAGMA journal_mode=WAL");
+      exec("PRAGMA synchronous=FULL");
+      exec(kSchema);
+      add_repro_columns();
+      return;
+    } catch (const SqliteError& e) {
+      if (!e.busy() || steady_clock::now() + pause > deadline) throw;
+    }
+    std::this_thread::sleep_for(pause);
+  }
 }
 
 // A history made before repro cells lacks their columns; one writer adds them (under the
@@ -102,10 +136,10 @@ HistoryDb::~HistoryDb() { sqlite3_close(db_); }
 
 void HistoryDb::exec(const std::string& sql) {
   char* err = nullptr;
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+  if (int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err); rc != SQLITE_OK) {
     std::string why = err ? err : "?";
     sqlite3_free(err);
-    throw std::runtime_error(fmt::format("history {}: {}", file_, why));
+    throw SqliteError(rc, fmt::format("history {}: {}", file_, why));
   }
 }
 

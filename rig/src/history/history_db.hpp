@@ -41,6 +41,7 @@ class HistoryDb {
   long long count(const std::string& table);
 
  private:
+  void set_up_retrying_busy();
   void exec(const std::string& sql);
   void add_repro_columns();
   sqlite3* db_ = nullptr;

@@ -149,7 +149,7 @@ case "$cmd" in
     esac ;;
   test)
     setup_packages; build default
-    build fuzz  # its libFuzzer binaries run in the tests labelled fuzz (docs/fuzzing.md)
+    build fuzz pcirig-fuzz-smoke  # the libFuzzer binaries the tests labelled fuzz run (docs/fuzzing.md)
     guest-images/build.sh --if-needed
     exec ctest --preset default "$@" ;;
   help|-h|--help)

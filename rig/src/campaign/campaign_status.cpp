@@ -13,7 +13,7 @@ std::string short_title(const std::string& title, std::size_t max) {
   // The function a report is "in" names it best: keep it, cut the words before it.
   std::size_t in = title.rfind(" in ");
   std::string tail = in == std::string::npos ? "" : title.substr(in);
-  if (tail.empty() || tail.size() + 8 > max) tail.clear();
+  if (tail.size() + 8 > max) tail.clear();  // no room left for the head
   std::size_t room = max - tail.size() - 3;  // "..."
   std::string head = title.substr(0, room);
   if (std::size_t sp = head.rfind(' '); sp != std::string::npos && sp > room / 2) head.resize(sp + 1);
